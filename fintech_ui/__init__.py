@@ -1,0 +1,1 @@
+"""Fintech UI: a storefront for financial products, written in Python with Reflex."""

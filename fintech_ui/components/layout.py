@@ -1,0 +1,34 @@
+"""The frame shared by every page."""
+
+import reflex as rx
+
+from fintech_ui.components.navbar import navbar
+
+
+def page_frame(*children: rx.Component, width: str = "1100px") -> rx.Component:
+    """Navigation bar above a centred main column."""
+    return rx.box(
+        navbar(),
+        rx.box(
+            *children,
+            as_="main",
+            max_width=width,
+            margin_x="auto",
+            padding_x="1.5rem",
+            padding_y="2.5rem",
+        ),
+        min_height="100vh",
+        background_color="var(--gray-2)",
+    )
+
+
+def card_frame(title: str, *children: rx.Component) -> rx.Component:
+    """A narrow card with a heading, for forms."""
+    return page_frame(
+        rx.card(
+            rx.vstack(rx.heading(title, size="6", as_="h1"), *children, spacing="4", width="100%"),
+            size="4",
+            width="100%",
+        ),
+        width="440px",
+    )

@@ -1,0 +1,66 @@
+"""The navigation bar on every page: brand, cart link and who is logged in."""
+
+import reflex as rx
+
+from fintech_ui.state.auth import AuthState
+
+
+def _account_controls() -> rx.Component:
+    return rx.cond(
+        AuthState.username != "",
+        rx.hstack(
+            rx.link(
+                rx.hstack(rx.icon("circle-user", size=18), rx.text(AuthState.username)),
+                href="/account",
+                aria_label="Account",
+                color_scheme="gray",
+                high_contrast=True,
+            ),
+            rx.button("Log out", on_click=AuthState.log_out, variant="soft", size="2"),
+            align="center",
+            spacing="4",
+        ),
+        rx.hstack(
+            rx.link("Log in", href="/login", weight="medium"),
+            rx.button(rx.link("Register", href="/register", color="inherit"), size="2"),
+            align="center",
+            spacing="4",
+        ),
+    )
+
+
+def navbar() -> rx.Component:
+    """Top bar with the brand, the cart link and the account controls."""
+    return rx.box(
+        rx.hstack(
+            rx.link(
+                rx.hstack(
+                    rx.image(src="/logo.svg", alt="", width="28px", height="28px"),
+                    rx.heading("Fintech UI", size="5", weight="bold"),
+                    align="center",
+                    spacing="2",
+                ),
+                href="/",
+                underline="none",
+                color_scheme="gray",
+                high_contrast=True,
+            ),
+            rx.spacer(),
+            rx.link(
+                rx.hstack(rx.icon("shopping-cart", size=18), rx.text("Cart"), align="center"),
+                href="/cart",
+                weight="medium",
+            ),
+            _account_controls(),
+            align="center",
+            spacing="6",
+            max_width="1100px",
+            margin_x="auto",
+            padding_x="1.5rem",
+            padding_y="0.9rem",
+        ),
+        as_="nav",
+        border_bottom="1px solid var(--gray-a5)",
+        background_color="var(--color-panel-solid)",
+        width="100%",
+    )

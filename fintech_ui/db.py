@@ -1,0 +1,86 @@
+"""The database engine, sessions, schema migrations and demo data.
+
+Schema changes go through Alembic revisions in `migrations/versions`, so upgrading an
+existing database keeps every user's data. `python -m fintech_ui.db upgrade` is idempotent.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, event
+from sqlmodel import Session, create_engine
+
+from fintech_ui.settings import ConfigError, get_settings
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets readers proceed during a write; foreign keys are off by default in SQLite;
+    # busy_timeout makes a second writer wait instead of failing at once.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url` with the pragmas and pool settings this app relies on."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+@functools.cache
+def get_engine() -> Engine:
+    """The process-wide engine for the configured database."""
+    return make_engine(get_settings().database_url)
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """A session that commits on success and rolls back on any error."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def migrate(url: str | None = None) -> None:
+    """Bring the schema up to the newest revision; a no-op when it already is."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["database_url"] = url or get_settings().database_url
+    command.upgrade(cfg, "head")
+
+
+def main(argv: list[str]) -> int:
+    """`python -m fintech_ui.db upgrade`: prepare the database before the app starts."""
+    if argv[1:] != ["upgrade"]:
+        print("usage: python -m fintech_ui.db upgrade", file=sys.stderr)
+        return 2
+    try:
+        migrate()
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 1
+    print(f"database ready: {get_settings().database_url}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

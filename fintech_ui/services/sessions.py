@@ -1,0 +1,132 @@
+"""Revocable sessions: a signed JWT names a database row that can be revoked at any moment."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import delete, update
+from sqlmodel import Session, select
+
+from fintech_ui.models import AuthSession, LoginCode, User
+from fintech_ui.security import TokenClaims, decode_token, issue_token
+from fintech_ui.settings import Settings
+
+TOUCH_EVERY_SECONDS = 30  # refresh last_seen_at at most this often, to spare the database
+
+
+def create_session(db: Session, *, user: User, settings: Settings, now: int) -> str:
+    """Open a new session for `user` and return its signed token."""
+    row = AuthSession(
+        jti=secrets.token_urlsafe(24),
+        user_id=user.id,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + settings.session_absolute_seconds,
+    )
+    db.add(row)
+    db.flush()
+    return _token_for(row, settings)
+
+
+def _token_for(row: AuthSession, settings: Settings) -> str:
+    claims = TokenClaims(sub=str(row.user_id), jti=row.jti, iat=row.created_at, exp=row.expires_at)
+    return issue_token(claims, key=settings.secret_key)
+
+
+def resolve_session(db: Session, token: object, *, settings: Settings, now: int) -> User | None:
+    """The active user behind a live session token, else None; extends the idle timeout."""
+    claims = decode_token(token, key=settings.secret_key, now=now)
+    if claims is None:
+        return None
+    found = db.exec(
+        select(AuthSession, User)
+        .join(User, User.id == AuthSession.user_id)
+        .where(AuthSession.jti == claims.jti)
+    ).first()
+    if found is None:
+        return None
+    row, user = found
+    if (
+        row.revoked_at is not None
+        or row.expires_at <= now
+        or row.last_seen_at + settings.session_idle_seconds <= now
+        or not user.is_active
+        or str(user.id) != claims.sub
+    ):
+        return None
+    if now - row.last_seen_at >= TOUCH_EVERY_SECONDS:
+        db.exec(update(AuthSession).where(AuthSession.id == row.id).values(last_seen_at=now))
+    return user
+
+
+def revoke_session(db: Session, token: object, *, settings: Settings, now: int) -> bool:
+    """End the session named by `token`; True when one was live."""
+    claims = decode_token(token, key=settings.secret_key)
+    if claims is None:
+        return False
+    result = db.exec(
+        update(AuthSession)
+        .where(AuthSession.jti == claims.jti, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return result.rowcount == 1
+
+
+def revoke_user_sessions(db: Session, *, user_id: int, now: int) -> None:
+    """End every session of a user (account disabled, password changed)."""
+    db.exec(
+        update(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+def _code_hash(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def create_login_code(
+    db: Session, *, token: str, next_path: str, settings: Settings, now: int
+) -> str:
+    """A single-use code, valid for a minute, that the cookie endpoint swaps for `token`."""
+    claims = decode_token(token, key=settings.secret_key)
+    if claims is None:
+        raise ValueError("token is not valid")
+    session_id = db.exec(select(AuthSession.id).where(AuthSession.jti == claims.jti)).one()
+    code = secrets.token_urlsafe(32)
+    db.add(
+        LoginCode(
+            code_hash=_code_hash(code),
+            session_id=session_id,
+            next_path=next_path,
+            expires_at=now + settings.login_code_seconds,
+        )
+    )
+    db.exec(delete(LoginCode).where(LoginCode.expires_at <= now))
+    return code
+
+
+def redeem_login_code(
+    db: Session, code: object, *, settings: Settings, now: int
+) -> tuple[str, str] | None:
+    """(token, next path) for a fresh unused code, else None. A code works once only."""
+    if not isinstance(code, str) or not 20 <= len(code) <= 100:
+        return None
+    found = db.exec(
+        select(LoginCode, AuthSession)
+        .join(AuthSession, AuthSession.id == LoginCode.session_id)
+        .where(LoginCode.code_hash == _code_hash(code))
+    ).first()
+    if found is None:
+        return None
+    login_code, row = found
+    # The conditional delete is the claim: of two concurrent redemptions only one deletes.
+    claimed = db.exec(
+        delete(LoginCode).where(
+            LoginCode.code_hash == login_code.code_hash, LoginCode.expires_at > now
+        )
+    )
+    if claimed.rowcount != 1 or row.revoked_at is not None:
+        return None
+    return _token_for(row, settings), login_code.next_path

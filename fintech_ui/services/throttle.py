@@ -1,0 +1,91 @@
+"""Failed-login throttling per account and per client address, kept in the database.
+
+Kept in the database (not in a worker's memory) so every worker sees the same count and a
+restart forgives nothing. Delays grow with failures but are bounded and expire within the
+hour, so an attacker can slow the real owner down but never lock them out for good.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func
+from sqlmodel import Session, select
+
+from fintech_ui.models import LoginFailure
+
+WINDOW_SECONDS = 3600
+MAX_FAILURES_PER_WINDOW = 100
+MAX_DELAY_SECONDS = 900
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How many failures are free in the window before delays start."""
+
+    scope: str
+    free_failures: int
+
+
+ACCOUNT = Rule("user", free_failures=5)
+ADDRESS = Rule("addr", free_failures=20)  # many real users may share one NAT address
+
+
+def _delay_after(failures: int, rule: Rule) -> int:
+    if failures < rule.free_failures:
+        return 0
+    return min(2 ** (failures - rule.free_failures), MAX_DELAY_SECONDS)
+
+
+def _retry_after(db: Session, rule: Rule, key: str, now: int) -> int:
+    since = now - WINDOW_SECONDS
+    count, oldest, newest = db.exec(
+        select(func.count(), func.min(LoginFailure.at), func.max(LoginFailure.at)).where(
+            LoginFailure.scope == rule.scope,
+            LoginFailure.key == key,
+            LoginFailure.at > since,
+        )
+    ).one()
+    if not count:
+        return 0
+    if count >= MAX_FAILURES_PER_WINDOW:
+        return max(1, oldest + WINDOW_SECONDS - now)
+    return max(0, newest + _delay_after(count, rule) - now)
+
+
+def retry_after(db: Session, *, account: str, address: str, now: int) -> int:
+    """Seconds until another attempt for this account from this address is allowed (0: now)."""
+    return max(
+        _retry_after(db, ACCOUNT, account[:128], now),
+        _retry_after(db, ADDRESS, address[:128], now),
+    )
+
+
+def record_failure(db: Session, *, account: str, address: str, now: int) -> None:
+    """Count one failed attempt against both the account and the address."""
+    db.add(LoginFailure(scope=ACCOUNT.scope, key=account[:128], at=now))
+    db.add(LoginFailure(scope=ADDRESS.scope, key=address[:128], at=now))
+    db.exec(delete(LoginFailure).where(LoginFailure.at <= now - WINDOW_SECONDS))
+
+
+def forgive_account(db: Session, *, account: str) -> None:
+    """Forget an account's failures once its owner has proved the password."""
+    db.exec(
+        delete(LoginFailure).where(
+            LoginFailure.scope == ACCOUNT.scope, LoginFailure.key == account[:128]
+        )
+    )
+
+
+def client_address(peer: str, forwarded_for: str, trusted_hops: int) -> str:
+    """The client's address: the peer, or the X-Forwarded-For entry our own proxies added.
+
+    X-Forwarded-For is written by the client too, so only the last `trusted_hops` entries
+    (appended by proxies we run) are believed; with no trusted proxy it is ignored.
+    """
+    if trusted_hops <= 0:
+        return peer or "unknown"
+    hops = [part.strip() for part in forwarded_for.split(",") if part.strip()]
+    if len(hops) < trusted_hops:
+        return peer or "unknown"
+    return hops[-trusted_hops][:64]

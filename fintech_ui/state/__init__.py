@@ -1,0 +1,1 @@
+"""Reflex State classes, one per area: validate input, call services, set vars."""

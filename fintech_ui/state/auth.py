@@ -1,0 +1,144 @@
+"""Register, log in and log out; the navigation bar's idea of who is logged in."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from urllib.parse import quote, urlencode
+
+import reflex as rx
+
+from fintech_ui.db import session_scope
+from fintech_ui.security import PolicyError, safe_next_path
+from fintech_ui.services.accounts import INVALID_LOGIN, UsernameTaken, authenticate, register
+from fintech_ui.services.sessions import create_login_code, create_session, revoke_session
+from fintech_ui.settings import get_settings
+from fintech_ui.state.forms import FormError, form_fields
+from fintech_ui.state.session import current_user, session_token
+
+COOKIE_ENDPOINT = "/auth/session"
+LOGOUT_ENDPOINT = "/auth/logout"
+
+
+def _backend_url(path: str, query: dict[str, str] | None = None) -> str:
+    base = rx.config.get_config().api_url.rstrip("/")
+    return base + path + ("?" + urlencode(query) if query else "")
+
+
+def _navigate(url: str) -> rx.event.EventSpec:
+    # A full page load, not a client-side route change: the cookie endpoint lives on the
+    # backend, and the reloaded page's websocket must carry the new cookie.
+    return rx.call_script(f"window.location.assign({json.dumps(url)})")
+
+
+def _log_in_sync(username: str, password: str, address: str, next_path: str) -> tuple[str, int]:
+    settings, now = get_settings(), int(time.time())
+    with session_scope() as db:
+        outcome = authenticate(
+            db, username=username, password=password, address=address, settings=settings, now=now
+        )
+        if outcome.user is None:
+            return "", outcome.retry_after
+        token = create_session(db, user=outcome.user, settings=settings, now=now)
+        return create_login_code(
+            db, token=token, next_path=next_path, settings=settings, now=now
+        ), 0
+
+
+def _register_sync(username: str, password: str, next_path: str) -> str:
+    settings, now = get_settings(), int(time.time())
+    with session_scope() as db:
+        user = register(db, username=username, password=password, settings=settings, now=now)
+        token = create_session(db, user=user, settings=settings, now=now)
+        return create_login_code(db, token=token, next_path=next_path, settings=settings, now=now)
+
+
+def _revoke_sync(token: str) -> None:
+    with session_scope() as db:
+        revoke_session(db, token, settings=get_settings(), now=int(time.time()))
+
+
+class AuthState(rx.State):
+    """The logged-in username for display, and the messages of the account forms."""
+
+    username: str = ""
+    login_error: str = ""
+    register_error: str = ""
+
+    def _next_path(self) -> str:
+        return safe_next_path(self.router.url.query_parameters.get("next"), "/")
+
+    @rx.event
+    async def sync_session(self):
+        """Show who is logged in (on every page load); a revoked session shows nobody."""
+        user = await current_user(self)
+        self.username = user.username if user is not None else ""
+
+    @rx.event
+    async def require_login(self):
+        """Send a visitor without a live session to the login page, to come back here after."""
+        user = await current_user(self)
+        if user is not None:
+            self.username = user.username
+            return None
+        self.username = ""
+        url = self.router.url
+        here = safe_next_path(url.path + (f"?{url.query}" if url.query else ""), "/")
+        return rx.redirect(f"/login?next={quote(here, safe='')}", replace=True)
+
+    @rx.event
+    async def clear_messages(self):
+        """Forget the previous form's message when a form page opens."""
+        self.login_error = ""
+        self.register_error = ""
+
+    @rx.event
+    async def log_in(self, form_data: dict):
+        """Check the credentials and swap them for an HttpOnly session cookie."""
+        self.login_error = ""
+        try:
+            fields = form_fields(form_data, ("username", "password"))
+        except FormError as exc:
+            self.login_error = str(exc)
+            return None
+        code, retry_after = await asyncio.to_thread(
+            _log_in_sync,
+            fields["username"],
+            fields["password"],
+            self.router.session.client_ip,
+            self._next_path(),
+        )
+        if not code:
+            self.login_error = (
+                f"Too many failed attempts. Try again in {retry_after} seconds."
+                if retry_after
+                else INVALID_LOGIN
+            )
+            return None
+        return _navigate(_backend_url(COOKIE_ENDPOINT, {"code": code}))
+
+    @rx.event
+    async def register(self, form_data: dict):
+        """Create the account, then log in as it."""
+        self.register_error = ""
+        try:
+            fields = form_fields(form_data, ("username", "password", "confirm_password"))
+            if fields["password"] != fields["confirm_password"]:
+                raise FormError("Passwords do not match.")
+            code = await asyncio.to_thread(
+                _register_sync, fields["username"], fields["password"], self._next_path()
+            )
+        except (FormError, PolicyError, UsernameTaken) as exc:
+            self.register_error = str(exc)
+            return None
+        return _navigate(_backend_url(COOKIE_ENDPOINT, {"code": code}))
+
+    @rx.event
+    async def log_out(self):
+        """End the session everywhere at once, then drop the cookie."""
+        token = session_token(self)
+        if token:
+            await asyncio.to_thread(_revoke_sync, token)
+        self.username = ""
+        return _navigate(_backend_url(LOGOUT_ENDPOINT))
