@@ -12,7 +12,6 @@ from fintech_ui.state.auth import AuthState
 get_settings()  # refuse to start on bad configuration, before serving anyone
 
 app = rx.App(
-    theme=rx.theme(accent_color="teal", gray_color="slate", radius="medium"),
     head_components=[rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml")],
     api_transformer=Starlette(routes=session_cookie.routes),
 )
