@@ -1,17 +1,39 @@
 """The Reflex app: every page with its route and on_load, and the HTTP endpoints."""
 
+import logging
+
 import reflex as rx
 from starlette.applications import Starlette
 
 from fintech_ui import session_cookie
 from fintech_ui.pages import account, cart, index, login, register
-from fintech_ui.settings import get_settings
+from fintech_ui.settings import ConfigError, get_settings
 from fintech_ui.state.account import AccountState
 from fintech_ui.state.auth import AuthState
 
-get_settings()  # refuse to start on bad configuration, before serving anyone
+try:  # refuse to start on bad configuration, before serving anyone
+    get_settings()
+except ConfigError as exc:
+    raise SystemExit(f"Fintech UI configuration error: {exc}") from None
+
+logger = logging.getLogger("fintech_ui")
+
+
+def _on_backend_error(exception: Exception) -> rx.event.EventSpec:
+    """Log the details for us; show the user a plain message, never a trace or internals.
+
+    Reached when a browser calls a handler with arguments it does not take, or on a bug.
+    """
+    logger.error("event handler failed", exc_info=exception)
+    return rx.toast.error(
+        "That request could not be completed. Nothing was changed; reload the page and try again.",
+        id="backend_error",
+        position="top-center",
+    )
+
 
 app = rx.App(
+    backend_exception_handler=_on_backend_error,
     head_components=[rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml")],
     api_transformer=Starlette(routes=session_cookie.routes),
 )

@@ -14,6 +14,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIN_KEY_BYTES = 32
+ENVIRONMENTS = ("development", "production", "test")
 
 
 class ConfigError(RuntimeError):
@@ -35,6 +36,7 @@ class Settings:
     trusted_proxy_hops: int
     cookie_secure: bool | None  # None: decide per request from the scheme
     redis_url: str
+    environment: str  # development, production or test
 
 
 def _int_env(name: str, default: int, low: int, high: int) -> int:
@@ -96,6 +98,11 @@ def load_settings() -> Settings:
         raise ConfigError(
             "FINTECH_DATABASE_URL must start with sqlite:/// or postgresql+psycopg://"
         )
+    environment = os.environ.get("FINTECH_ENV", "development").strip().lower()
+    if environment not in ENVIRONMENTS:
+        raise ConfigError(f"FINTECH_ENV must be one of {', '.join(ENVIRONMENTS)}")
+    # A cheap bcrypt cost makes stolen hashes cheap to crack: only the test suite may lower it.
+    min_rounds = 4 if environment == "test" else 10
     idle = _int_env("FINTECH_SESSION_IDLE_MINUTES", 30, 1, 24 * 60) * 60
     absolute = _int_env("FINTECH_SESSION_MAX_HOURS", 12, 1, 24 * 30) * 3600
     return Settings(
@@ -103,13 +110,14 @@ def load_settings() -> Settings:
         database_url=database_url,
         secret_key=_load_key("FINTECH_SECRET_KEY", data_dir / "secret.key"),
         password_pepper=_load_key("FINTECH_PASSWORD_PEPPER", data_dir / "pepper.key"),
-        bcrypt_rounds=_int_env("FINTECH_BCRYPT_ROUNDS", 12, 4, 16),
+        bcrypt_rounds=_int_env("FINTECH_BCRYPT_ROUNDS", 12, min_rounds, 16),
         session_idle_seconds=idle,
         session_absolute_seconds=max(absolute, idle),
         login_code_seconds=60,
         trusted_proxy_hops=_int_env("FINTECH_TRUSTED_PROXY_HOPS", 0, 0, 10),
         cookie_secure=_bool_env("FINTECH_COOKIE_SECURE"),
         redis_url=os.environ.get("FINTECH_REDIS_URL", "").strip(),
+        environment=environment,
     )
 
 

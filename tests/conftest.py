@@ -9,7 +9,8 @@ from pathlib import Path
 _TEST_DATA = Path(tempfile.mkdtemp(prefix="fintech-test-"))
 os.environ.setdefault("FINTECH_DATA_DIR", str(_TEST_DATA))
 os.environ["FINTECH_DATABASE_URL"] = f"sqlite:///{_TEST_DATA / 'app.db'}"
-os.environ.setdefault("FINTECH_BCRYPT_ROUNDS", "4")  # the policy allows this only in tests
+os.environ["FINTECH_ENV"] = "test"
+os.environ.setdefault("FINTECH_BCRYPT_ROUNDS", "4")  # allowed only with FINTECH_ENV=test
 os.environ.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("REFLEX_USE_NPM", "1")
 
