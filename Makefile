@@ -23,6 +23,7 @@ db: install
 	$(PY) -m fintech_ui.db upgrade
 
 run: db
+	$(PY) -m fintech_ui.seed demo
 	$(VENV)/bin/reflex run
 
 test: install

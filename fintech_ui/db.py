@@ -25,11 +25,20 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # WAL lets readers proceed during a write; foreign keys are off by default in SQLite;
     # busy_timeout makes a second writer wait instead of failing at once.
+    dbapi_connection.isolation_level = None  # SQLAlchemy, not the driver, issues BEGIN
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _sqlite_begin(connection) -> None:
+    # A deferred transaction that reads and then writes fails with SQLITE_BUSY when another
+    # writer committed in between, and busy_timeout cannot help. Writers therefore take the
+    # write lock up front (BEGIN IMMEDIATE) and queue; pure readers stay deferred.
+    mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+    connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def make_engine(url: str) -> Engine:
@@ -38,6 +47,7 @@ def make_engine(url: str) -> Engine:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
@@ -49,9 +59,15 @@ def get_engine() -> Engine:
 
 
 @contextmanager
-def session_scope() -> Iterator[Session]:
-    """A session that commits on success and rolls back on any error."""
+def session_scope(*, read_only: bool = False) -> Iterator[Session]:
+    """A transaction that commits on success and rolls back on any error.
+
+    On SQLite a writing transaction takes the database's write lock when it begins;
+    pass read_only=True for transactions that only read, so they never queue.
+    """
     with Session(get_engine(), expire_on_commit=False) as session:
+        if not read_only:
+            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
         try:
             yield session
             session.commit()

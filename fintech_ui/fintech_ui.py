@@ -6,10 +6,13 @@ import reflex as rx
 from starlette.applications import Starlette
 
 from fintech_ui import session_cookie
-from fintech_ui.pages import account, cart, index, login, register
+from fintech_ui.pages import account, cart, index, login, orders, register
 from fintech_ui.settings import ConfigError, get_settings
 from fintech_ui.state.account import AccountState
 from fintech_ui.state.auth import AuthState
+from fintech_ui.state.cart import CartState
+from fintech_ui.state.catalogue import CatalogueState
+from fintech_ui.state.orders import OrdersState
 
 try:  # refuse to start on bad configuration, before serving anyone
     get_settings()
@@ -38,27 +41,43 @@ app = rx.App(
     api_transformer=Starlette(routes=session_cookie.routes),
 )
 
+COMMON = [AuthState.sync_session, CartState.load]
+PRIVATE = [AuthState.require_login, CartState.load]
+
 app.add_page(
-    index.index_page, route=index.ROUTE, title="Fintech UI", on_load=AuthState.sync_session
+    index.index_page,
+    route=index.ROUTE,
+    title="Catalogue · Fintech UI",
+    on_load=[*COMMON, CatalogueState.load],
 )
 app.add_page(
     login.login_page,
     route=login.ROUTE,
     title="Log in · Fintech UI",
-    on_load=[AuthState.sync_session, AuthState.clear_messages],
+    on_load=[*COMMON, AuthState.clear_messages],
 )
 app.add_page(
     register.register_page,
     route=register.ROUTE,
     title="Create account · Fintech UI",
-    on_load=[AuthState.sync_session, AuthState.clear_messages],
+    on_load=[*COMMON, AuthState.clear_messages],
 )
+app.add_page(cart.cart_page, route=cart.ROUTE, title="Cart · Fintech UI", on_load=COMMON)
 app.add_page(
     account.account_page,
     route=account.ROUTE,
     title="Account · Fintech UI",
-    on_load=[AuthState.require_login, AccountState.load],
+    on_load=[*PRIVATE, AccountState.load],
 )
 app.add_page(
-    cart.cart_page, route=cart.ROUTE, title="Cart · Fintech UI", on_load=AuthState.sync_session
+    orders.orders_page,
+    route=orders.ROUTE,
+    title="Orders · Fintech UI",
+    on_load=[*PRIVATE, OrdersState.load],
+)
+app.add_page(
+    orders.order_detail_page,
+    route=orders.DETAIL_ROUTE,
+    title="Order · Fintech UI",
+    on_load=[*PRIVATE, OrdersState.load_detail],
 )

@@ -56,3 +56,121 @@ class LoginFailure(SQLModel, table=True):
     scope: str = Field(max_length=8)  # "user" or "addr"
     key: str = Field(max_length=128)
     at: int
+
+
+CATEGORIES = ("fund", "bond", "stock", "crypto", "commodity")
+_CATEGORY_SQL = ", ".join(f"'{c}'" for c in CATEGORIES)
+
+
+class Item(SQLModel, table=True):
+    """A financial product in the catalogue."""
+
+    __tablename__ = "items"
+    __table_args__ = (
+        CheckConstraint(f"category IN ({_CATEGORY_SQL})", name="ck_items_category"),
+        CheckConstraint("price_cents > 0", name="ck_items_price"),
+        CheckConstraint("stock >= 0", name="ck_items_stock"),
+        CheckConstraint("risk_level BETWEEN 1 AND 5", name="ck_items_risk"),
+        Index("ix_items_active_name", "is_active", "name_key", "id"),
+        Index("ix_items_active_price", "is_active", "price_cents", "id"),
+        Index("ix_items_active_category_name", "is_active", "category", "name_key", "id"),
+        Index("ix_items_active_category_price", "is_active", "category", "price_cents", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    sku: str = Field(max_length=32, unique=True)
+    name: str = Field(max_length=120)
+    name_key: str = Field(max_length=120)  # lower-cased name, for search and sorting
+    category: str = Field(max_length=16)
+    description: str = Field(default="", max_length=1000)
+    price_cents: int
+    stock: int
+    risk_level: int
+    is_active: bool = Field(default=True)
+
+
+class Account(SQLModel, table=True):
+    """A user's money. The balance always equals the sum of the user's ledger entries."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (CheckConstraint("balance_cents >= 0", name="ck_accounts_balance"),)
+
+    user_id: int = Field(primary_key=True, foreign_key="users.id", ondelete="CASCADE")
+    balance_cents: int = Field(default=0)
+
+
+class LedgerEntry(SQLModel, table=True):
+    """One movement of money, never updated or deleted: deposits positive, purchases negative."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        CheckConstraint("kind IN ('deposit', 'purchase')", name="ck_ledger_kind"),
+        CheckConstraint("balance_after_cents >= 0", name="ck_ledger_balance"),
+        Index("ix_ledger_user_id", "user_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", ondelete="CASCADE")
+    kind: str = Field(max_length=16)
+    amount_cents: int
+    balance_after_cents: int
+    order_id: int | None = Field(default=None, foreign_key="orders.id")
+    created_at: int
+
+
+class Cart(SQLModel, table=True):
+    """A cart belongs to a user or, before login, to a visitor's random token."""
+
+    __tablename__ = "carts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int | None = Field(
+        default=None, foreign_key="users.id", unique=True, ondelete="CASCADE"
+    )
+    visitor_token: str | None = Field(default=None, max_length=64, unique=True)
+    updated_at: int
+
+
+class CartLine(SQLModel, table=True):
+    """A product in a cart, with the price the shopper last saw for it."""
+
+    __tablename__ = "cart_lines"
+    __table_args__ = (CheckConstraint("quantity BETWEEN 1 AND 50", name="ck_cart_lines_qty"),)
+
+    cart_id: int = Field(primary_key=True, foreign_key="carts.id", ondelete="CASCADE")
+    item_id: int = Field(primary_key=True, foreign_key="items.id")
+    quantity: int
+    seen_price_cents: int
+    added_at: int
+
+
+class Order(SQLModel, table=True):
+    """A completed purchase; its lines keep the name and price paid."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint("total_cents > 0", name="ck_orders_total"),
+        Index("ux_orders_user_key", "user_id", "idempotency_key", unique=True),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    idempotency_key: str = Field(max_length=64)
+    request_fingerprint: str = Field(max_length=64)
+    total_cents: int
+    created_at: int
+
+
+class OrderLine(SQLModel, table=True):
+    """One product of an order at the price paid."""
+
+    __tablename__ = "order_lines"
+    __table_args__ = (CheckConstraint("quantity > 0", name="ck_order_lines_qty"),)
+
+    order_id: int = Field(primary_key=True, foreign_key="orders.id", ondelete="CASCADE")
+    item_id: int = Field(primary_key=True, foreign_key="items.id")
+    sku: str = Field(max_length=32)
+    name: str = Field(max_length=120)
+    unit_price_cents: int
+    quantity: int
+    line_total_cents: int

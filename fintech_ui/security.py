@@ -22,6 +22,7 @@ USERNAME_MIN, USERNAME_MAX = 3, 32
 PASSWORD_MIN, PASSWORD_MAX = 12, 128
 USERNAME_PUNCTUATION = frozenset("._-")
 JWT_ALGORITHM = "HS256"
+CLOCK_LEEWAY_SECONDS = 30
 SESSION_COOKIE = "fintech_session"  # HttpOnly: page scripts never see the token
 _COMMON_PASSWORDS_FILE = Path(__file__).parent / "data" / "common_passwords.txt"
 
@@ -95,7 +96,7 @@ def verify_password(password: str, password_hash: str, *, pepper: bytes) -> bool
     """True when the password matches; False (never an exception) for any malformed input."""
     try:
         return bcrypt.checkpw(_prehash(password, pepper), password_hash.encode("ascii"))
-    except (ValueError, TypeError, UnicodeError):
+    except (ValueError, TypeError, UnicodeError, AttributeError):
         return False
 
 
@@ -132,7 +133,11 @@ def decode_token(token: object, *, key: bytes, now: int | None = None) -> TokenC
         return None
     options = {"require": ["sub", "iat", "exp", "jti"]}
     try:
-        payload = jwt.decode(token, key, algorithms=[JWT_ALGORITHM], options=options)
+        # The leeway tolerates workers whose clocks differ by a few seconds; with an explicit
+        # `now`, expiry is judged against it below as well.
+        payload = jwt.decode(
+            token, key, algorithms=[JWT_ALGORITHM], options=options, leeway=CLOCK_LEEWAY_SECONDS
+        )
     except jwt.PyJWTError:
         return None
     if now is not None and payload["exp"] <= now:
@@ -150,7 +155,9 @@ def safe_next_path(raw: object, default: str = "/") -> str:
     if not isinstance(raw, str) or not raw.startswith("/") or len(raw) > 512:
         return default
     # "//host" and "/\host" are treated by browsers as another site.
-    if raw.startswith(("//", "/\\")) or any(ord(ch) < 0x21 or ch == "\\" for ch in raw):
+    if raw.startswith(("//", "/\\")) or any(
+        ord(ch) < 0x21 or 0x7F <= ord(ch) <= 0x9F or ch == "\\" for ch in raw
+    ):
         return default
     parts = urlsplit(raw)
     if parts.scheme or parts.netloc:

@@ -3,6 +3,7 @@
 import reflex as rx
 
 from fintech_ui.state.auth import AuthState
+from fintech_ui.state.cart import CartState
 
 
 def _account_controls() -> rx.Component:
@@ -10,7 +11,9 @@ def _account_controls() -> rx.Component:
         AuthState.username != "",
         rx.hstack(
             rx.link(
-                rx.hstack(rx.icon("circle-user", size=18), rx.text(AuthState.username)),
+                rx.hstack(
+                    rx.icon("circle-user", size=18), rx.text(AuthState.username), align="center"
+                ),
                 href="/account",
                 aria_label="Account",
                 color_scheme="gray",
@@ -46,8 +49,25 @@ def navbar() -> rx.Component:
                 high_contrast=True,
             ),
             rx.spacer(),
+            rx.cond(
+                AuthState.username != "",
+                rx.link("Orders", href="/orders", weight="medium"),
+            ),
             rx.link(
-                rx.hstack(rx.icon("shopping-cart", size=18), rx.text("Cart"), align="center"),
+                rx.hstack(
+                    rx.icon("shopping-cart", size=18),
+                    rx.text("Cart"),
+                    rx.cond(
+                        CartState.count > 0,
+                        rx.badge(
+                            CartState.count,
+                            variant="solid",
+                            radius="full",
+                            aria_label="items in cart",
+                        ),
+                    ),
+                    align="center",
+                ),
                 href="/cart",
                 weight="medium",
             ),

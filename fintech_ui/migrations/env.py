@@ -1,7 +1,9 @@
 """Alembic environment: runs revisions against the URL handed over by fintech_ui.db.migrate."""
 
 from alembic import context
+from sqlmodel import SQLModel
 
+from fintech_ui import models  # noqa: F401  (registers the tables for autogenerate)
 from fintech_ui.db import make_engine
 
 config = context.config
@@ -9,6 +11,7 @@ engine = make_engine(config.attributes["database_url"])
 with engine.connect() as connection:
     context.configure(
         connection=connection,
+        target_metadata=SQLModel.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():

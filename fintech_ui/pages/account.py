@@ -1,34 +1,135 @@
-"""The investor's account page; needs a login."""
+"""The investor's account: balance, deposits and the statement. Needs a login."""
 
 import reflex as rx
 
+from fintech_ui.components.forms import form_error, labelled_input
 from fintech_ui.components.layout import page_frame
-from fintech_ui.state.account import AccountState
+from fintech_ui.state.account import AccountState, StatementRow
 
 ROUTE = "/account"
 
 
+def _deposit_form() -> rx.Component:
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading("Add money", size="4", as_="h2"),
+                labelled_input(
+                    "Amount", "amount", input_mode="decimal", placeholder="100.00", required=True
+                ),
+                rx.text(
+                    "From $0.01 to $10,000.00 per deposit (simulated top-up).",
+                    size="1",
+                    color_scheme="gray",
+                ),
+                form_error(AccountState.deposit_error),
+                rx.cond(
+                    AccountState.deposit_message != "",
+                    rx.callout(
+                        AccountState.deposit_message,
+                        icon="circle-check",
+                        color_scheme="green",
+                        role="status",
+                        width="100%",
+                    ),
+                ),
+                rx.button("Deposit", type="submit", width="100%"),
+                spacing="3",
+            ),
+            on_submit=AccountState.deposit,
+        ),
+        size="3",
+        min_width="300px",
+    )
+
+
+def _statement_row(row: StatementRow) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(row.date),
+        rx.table.cell(
+            rx.cond(
+                row.order_id > 0,
+                rx.link(
+                    row.kind, " · order #", row.order_id, href="/orders/" + row.order_id.to(str)
+                ),
+                rx.text(row.kind),
+            )
+        ),
+        rx.table.cell(rx.text(row.amount, color_scheme=rx.cond(row.credit, "green", "gray"))),
+        rx.table.cell(row.balance),
+    )
+
+
+def _statement() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.heading("Statement", size="4", as_="h2"),
+            rx.spacer(),
+            rx.button(
+                rx.icon("download", size=16),
+                "Download CSV",
+                on_click=AccountState.download_statement,
+                variant="soft",
+            ),
+            width="100%",
+            align="center",
+        ),
+        rx.cond(
+            AccountState.statement.length() > 0,
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell("Date"),
+                        rx.table.column_header_cell("Type"),
+                        rx.table.column_header_cell("Amount"),
+                        rx.table.column_header_cell("Balance"),
+                    )
+                ),
+                rx.table.body(rx.foreach(AccountState.statement, _statement_row)),
+                variant="surface",
+                width="100%",
+            ),
+            rx.text("No transactions yet. Add money to start investing.", color_scheme="gray"),
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
 def account_page() -> rx.Component:
-    """Who you are; balance and statement arrive with checkout."""
+    """Balance and deposit form side by side, the statement below."""
     return page_frame(
         rx.cond(
             AccountState.account_name != "",
             rx.vstack(
                 rx.heading("Your account", size="7", as_="h1"),
-                rx.card(
-                    rx.data_list.root(
-                        rx.data_list.item(
-                            rx.data_list.label("Username"),
-                            rx.data_list.value(AccountState.account_name),
+                rx.flex(
+                    rx.card(
+                        rx.vstack(
+                            rx.text("Balance", size="2", color_scheme="gray"),
+                            rx.heading(
+                                AccountState.balance, size="8", as_="p", aria_label="Balance"
+                            ),
+                            rx.text(
+                                AccountState.account_name,
+                                " · member since ",
+                                AccountState.member_since,
+                                size="2",
+                                color_scheme="gray",
+                            ),
+                            spacing="2",
                         ),
-                        rx.data_list.item(
-                            rx.data_list.label("Member since"),
-                            rx.data_list.value(AccountState.member_since),
-                        ),
+                        size="3",
+                        flex="1",
                     ),
-                    size="3",
+                    _deposit_form(),
+                    spacing="4",
+                    wrap="wrap",
+                    width="100%",
                 ),
+                _statement(),
                 spacing="5",
+                width="100%",
             ),
             rx.center(rx.spinner(size="3"), padding="4rem"),
         )

@@ -1,50 +1,112 @@
-"""The landing page."""
+"""The catalogue: every product on sale, searchable, filterable and sorted."""
 
 import reflex as rx
 
 from fintech_ui.components.layout import page_frame
+from fintech_ui.components.product_card import CATEGORY_LABELS, product_card
+from fintech_ui.state.catalogue import CatalogueState
 
 ROUTE = "/"
 
-CATEGORIES = [
-    ("fund", "Funds", "Diversified portfolios run by professional managers."),
-    ("bond", "Bonds", "Government and corporate debt with fixed coupons."),
-    ("stock", "Stocks", "Shares in listed companies worldwide."),
-    ("crypto", "Crypto", "Digital assets, for the risk-tolerant."),
-    ("commodity", "Commodities", "Gold, silver, oil and other raw materials."),
-]
 
-
-def _category_card(slug: str, title: str, blurb: str) -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.image(src=f"/categories/{slug}.svg", alt="", width="40px", height="40px"),
-            rx.heading(title, size="4", as_="h3"),
-            rx.text(blurb, size="2", color_scheme="gray"),
-            spacing="2",
+def _controls() -> rx.Component:
+    return rx.flex(
+        rx.input(
+            rx.input.slot(rx.icon("search", size=16)),
+            placeholder="Search products",
+            aria_label="Search products",
+            value=CatalogueState.search,
+            on_change=CatalogueState.set_search.debounce(300),
+            size="3",
+            flex="1",
+            min_width="220px",
         ),
-        size="2",
+        rx.select.root(
+            rx.select.trigger(aria_label="Category", placeholder="All categories"),
+            rx.select.content(
+                rx.select.item("All categories", value="all"),
+                *[
+                    rx.select.item(label + "s", value=slug)
+                    for slug, label in CATEGORY_LABELS.items()
+                ],
+            ),
+            value=rx.cond(CatalogueState.category == "", "all", CatalogueState.category),
+            on_change=CatalogueState.set_category,
+            size="3",
+        ),
+        rx.select.root(
+            rx.select.trigger(aria_label="Sort by"),
+            rx.select.content(
+                rx.select.item("Name A–Z", value="name"),
+                rx.select.item("Price: low to high", value="price"),
+                rx.select.item("Price: high to low", value="price_desc"),
+            ),
+            value=CatalogueState.sort,
+            on_change=CatalogueState.set_sort,
+            size="3",
+        ),
+        spacing="3",
+        wrap="wrap",
+        width="100%",
+    )
+
+
+def _pager() -> rx.Component:
+    return rx.hstack(
+        rx.button(
+            rx.icon("chevron-left", size=16),
+            "Previous",
+            on_click=CatalogueState.previous_page,
+            disabled=CatalogueState.page <= 1,
+            variant="soft",
+        ),
+        rx.text("Page ", CatalogueState.page, " of ", CatalogueState.pages, size="2"),
+        rx.button(
+            "Next",
+            rx.icon("chevron-right", size=16),
+            on_click=CatalogueState.next_page,
+            disabled=CatalogueState.page >= CatalogueState.pages,
+            variant="soft",
+        ),
+        justify="center",
+        align="center",
+        spacing="4",
+        width="100%",
     )
 
 
 def index_page() -> rx.Component:
-    """What Fintech UI offers, and where to start."""
+    """Search bar, product grid and pager."""
     return page_frame(
         rx.vstack(
             rx.heading("Invest in what you understand", size="8", as_="h1"),
             rx.text(
-                "Funds, bonds, stocks, crypto and commodities in one place, "
-                "paid from your account balance to the cent.",
+                "Funds, bonds, stocks, crypto and commodities, paid from your balance to the cent.",
                 size="4",
                 color_scheme="gray",
             ),
-            rx.grid(
-                *[_category_card(*category) for category in CATEGORIES],
-                columns=rx.breakpoints(initial="1", sm="2", md="5"),
-                spacing="4",
-                width="100%",
-                padding_top="1.5rem",
+            _controls(),
+            rx.cond(
+                CatalogueState.error != "",
+                rx.callout(CatalogueState.error, icon="triangle-alert", color_scheme="red"),
             ),
-            spacing="3",
+            rx.text(CatalogueState.total, " products", size="2", color_scheme="gray"),
+            rx.cond(
+                CatalogueState.total > 0,
+                rx.grid(
+                    rx.foreach(CatalogueState.products, product_card),
+                    columns=rx.breakpoints(initial="1", sm="2", md="3"),
+                    spacing="4",
+                    width="100%",
+                ),
+                rx.center(
+                    rx.text("No products match your search.", color_scheme="gray"),
+                    padding="3rem",
+                    width="100%",
+                ),
+            ),
+            _pager(),
+            spacing="4",
+            width="100%",
         )
     )

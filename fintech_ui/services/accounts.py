@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from fintech_ui.models import User
+from fintech_ui.models import Account, User
 from fintech_ui.security import (
     PolicyError,
     check_password_policy,
@@ -52,6 +53,7 @@ def register(
     except IntegrityError:
         db.rollback()
         raise UsernameTaken(USERNAME_TAKEN) from None
+    db.add(Account(user_id=user.id, balance_cents=0))
     return user
 
 
@@ -63,24 +65,30 @@ class LoginOutcome:
     retry_after: int = 0
 
 
-def authenticate(
-    db: Session,
-    *,
-    username: object,
-    password: object,
-    address: str,
-    settings: Settings,
-    now: int,
-) -> LoginOutcome:
-    """Check credentials under the throttle. Unknown, wrong and disabled all look the same."""
+def _throttle_key(username: object) -> str:
     try:
-        key = username_key(normalize_username(username))
+        return username_key(normalize_username(username))
     except PolicyError:
-        key = username_key(username[:64]) if isinstance(username, str) else "?"
+        # Invalid names are throttled too, under a digest (PostgreSQL text refuses NUL).
+        raw = username if isinstance(username, str) else repr(type(username))
+        return "?" + hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:40]
+
+
+def authenticate(
+    db: Session, *, username: object, password: object, address: str, settings: Settings, now: int
+) -> LoginOutcome:
+    """Check credentials under the throttle. Unknown, wrong and disabled all look the same.
+
+    Commits `db` once in the middle: the attempt is counted before bcrypt runs, so
+    simultaneous guesses all see each other, and no lock is held during the slow hash.
+    """
+    key = _throttle_key(username)
     wait = throttle.retry_after(db, account=key, address=address, now=now)
     if wait:
         return LoginOutcome(user=None, retry_after=wait)
+    attempt = throttle.record_failure(db, account=key, address=address, now=now)
     user = db.exec(select(User).where(User.username_key == key)).first()
+    db.commit()
     valid_input = isinstance(password, str) and 0 < len(password) <= 1024
     # Unknown users are verified against a dummy hash so their answer takes as long.
     stored = user.password_hash if user is not None else dummy_hash(settings.bcrypt_rounds)
@@ -88,9 +96,8 @@ def authenticate(
         password if valid_input else "", stored, pepper=settings.password_pepper
     )
     if user is not None and matches and valid_input and user.is_active:
-        throttle.forgive_account(db, account=key)
+        throttle.forgive(db, attempt)
         return LoginOutcome(user=user)
-    throttle.record_failure(db, account=key, address=address, now=now)
     return LoginOutcome(user=None)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from fintech_ui.models import LoginFailure
 
@@ -29,6 +29,14 @@ class Rule:
 
 ACCOUNT = Rule("user", free_failures=5)
 ADDRESS = Rule("addr", free_failures=20)  # many real users may share one NAT address
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A login attempt counted as failed until the password is proved right."""
+
+    account: str
+    address_row_id: int | None
 
 
 def _delay_after(failures: int, rule: Rule) -> int:
@@ -61,20 +69,24 @@ def retry_after(db: Session, *, account: str, address: str, now: int) -> int:
     )
 
 
-def record_failure(db: Session, *, account: str, address: str, now: int) -> None:
+def record_failure(db: Session, *, account: str, address: str, now: int) -> Attempt:
     """Count one failed attempt against both the account and the address."""
-    db.add(LoginFailure(scope=ACCOUNT.scope, key=account[:128], at=now))
-    db.add(LoginFailure(scope=ADDRESS.scope, key=address[:128], at=now))
-    db.exec(delete(LoginFailure).where(LoginFailure.at <= now - WINDOW_SECONDS))
+    account_row = LoginFailure(scope=ACCOUNT.scope, key=account[:128], at=now)
+    address_row = LoginFailure(scope=ADDRESS.scope, key=address[:128], at=now)
+    db.add_all([account_row, address_row])
+    db.exec(delete(LoginFailure).where(col(LoginFailure.at) <= now - WINDOW_SECONDS))
+    db.flush()
+    return Attempt(account=account[:128], address_row_id=address_row.id)
 
 
-def forgive_account(db: Session, *, account: str) -> None:
-    """Forget an account's failures once its owner has proved the password."""
+def forgive(db: Session, attempt: Attempt) -> None:
+    """The attempt succeeded: forget the account's failures and this attempt's address mark."""
     db.exec(
         delete(LoginFailure).where(
-            LoginFailure.scope == ACCOUNT.scope, LoginFailure.key == account[:128]
+            col(LoginFailure.scope) == ACCOUNT.scope, col(LoginFailure.key) == attempt.account
         )
     )
+    db.exec(delete(LoginFailure).where(col(LoginFailure.id) == attempt.address_row_id))
 
 
 def client_address(peer: str, forwarded_for: str, trusted_hops: int) -> str:

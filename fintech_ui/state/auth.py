@@ -12,8 +12,10 @@ import reflex as rx
 from fintech_ui.db import session_scope
 from fintech_ui.security import PolicyError, safe_next_path
 from fintech_ui.services.accounts import INVALID_LOGIN, UsernameTaken, authenticate, register
+from fintech_ui.services.cart import merge_visitor_cart
 from fintech_ui.services.sessions import create_login_code, create_session, revoke_session
 from fintech_ui.settings import get_settings
+from fintech_ui.state.cart import CartState
 from fintech_ui.state.forms import FormError, form_fields
 from fintech_ui.state.session import current_user, session_token
 
@@ -32,7 +34,9 @@ def _navigate(url: str) -> rx.event.EventSpec:
     return rx.call_script(f"window.location.assign({json.dumps(url)})")
 
 
-def _log_in_sync(username: str, password: str, address: str, next_path: str) -> tuple[str, int]:
+def _log_in_sync(
+    username: str, password: str, address: str, next_path: str, visitor_token: str
+) -> tuple[str, int]:
     settings, now = get_settings(), int(time.time())
     with session_scope() as db:
         outcome = authenticate(
@@ -40,16 +44,18 @@ def _log_in_sync(username: str, password: str, address: str, next_path: str) -> 
         )
         if outcome.user is None:
             return "", outcome.retry_after
+        merge_visitor_cart(db, visitor_token=visitor_token, user_id=outcome.user.id, now=now)
         token = create_session(db, user=outcome.user, settings=settings, now=now)
         return create_login_code(
             db, token=token, next_path=next_path, settings=settings, now=now
         ), 0
 
 
-def _register_sync(username: str, password: str, next_path: str) -> str:
+def _register_sync(username: str, password: str, next_path: str, visitor_token: str) -> str:
     settings, now = get_settings(), int(time.time())
     with session_scope() as db:
         user = register(db, username=username, password=password, settings=settings, now=now)
+        merge_visitor_cart(db, visitor_token=visitor_token, user_id=user.id, now=now)
         token = create_session(db, user=user, settings=settings, now=now)
         return create_login_code(db, token=token, next_path=next_path, settings=settings, now=now)
 
@@ -68,6 +74,13 @@ class AuthState(rx.State):
 
     def _next_path(self) -> str:
         return safe_next_path(self.router.url.query_parameters.get("next"), "/")
+
+    async def _visitor_token(self) -> str:
+        return (await self.get_state(CartState)).visitor_token
+
+    async def _forget_visitor_cart(self) -> None:
+        # The visitor's cart has joined the account's; its handle must not name a cart again.
+        (await self.get_state(CartState)).visitor_token = ""
 
     @rx.event
     async def sync_session(self):
@@ -108,14 +121,17 @@ class AuthState(rx.State):
             fields["password"],
             self.router.session.client_ip,
             self._next_path(),
+            await self._visitor_token(),
         )
         if not code:
             self.login_error = (
-                f"Too many failed attempts. Try again in {retry_after} seconds."
+                f"Too many failed attempts. Try again in {retry_after} "
+                f"second{'s' if retry_after != 1 else ''}."
                 if retry_after
                 else INVALID_LOGIN
             )
             return None
+        await self._forget_visitor_cart()
         return _navigate(_backend_url(COOKIE_ENDPOINT, {"code": code}))
 
     @rx.event
@@ -127,11 +143,16 @@ class AuthState(rx.State):
             if fields["password"] != fields["confirm_password"]:
                 raise FormError("Passwords do not match.")
             code = await asyncio.to_thread(
-                _register_sync, fields["username"], fields["password"], self._next_path()
+                _register_sync,
+                fields["username"],
+                fields["password"],
+                self._next_path(),
+                await self._visitor_token(),
             )
         except (FormError, PolicyError, UsernameTaken) as exc:
             self.register_error = str(exc)
             return None
+        await self._forget_visitor_cart()
         return _navigate(_backend_url(COOKIE_ENDPOINT, {"code": code}))
 
     @rx.event

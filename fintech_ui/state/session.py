@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from http.cookies import CookieError, SimpleCookie
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import reflex as rx
+from starlette.requests import cookie_parser
 
 from fintech_ui.db import session_scope
 from fintech_ui.models import User
@@ -21,13 +23,9 @@ from fintech_ui.settings import get_settings
 
 def session_token(state: rx.State) -> str:
     """The session token sent as an HttpOnly cookie with the websocket handshake, or ''."""
-    raw = state.router.headers.cookie or ""
-    try:
-        cookies = SimpleCookie(raw)
-    except CookieError:
-        return ""
-    morsel = cookies.get(SESSION_COOKIE)
-    return morsel.value if morsel is not None else ""
+    # Parsed per ';' chunk as browsers send it: SimpleCookie drops the whole header when
+    # any neighbouring cookie (another app on this host) is malformed.
+    return cookie_parser(state.router.headers.cookie or "").get(SESSION_COOKIE, "")
 
 
 def _resolve(token: str) -> User | None:
@@ -41,3 +39,21 @@ async def current_user(state: rx.State) -> User | None:
     if not token:
         return None
     return await asyncio.to_thread(_resolve, token)
+
+
+T = TypeVar("T")
+
+
+async def run_db(fn: Callable[..., T], /, *args: Any, read_only: bool = False, **kwargs: Any) -> T:
+    """fn(db, *args, **kwargs) in one transaction, in a worker thread off the event loop."""
+
+    def work() -> T:
+        with session_scope(read_only=read_only) as db:
+            return fn(db, *args, **kwargs)
+
+    return await asyncio.to_thread(work)
+
+
+def now() -> int:
+    """The current UNIX time in whole seconds, as the services expect."""
+    return int(time.time())

@@ -1,0 +1,284 @@
+"""Carts and their rules. Prices always come from the items table, never from the browser."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import delete, update
+from sqlmodel import Session, col, select
+
+from fintech_ui.models import Cart, CartLine, Item
+from fintech_ui.services.catalogue import get_active_item
+
+MAX_QUANTITY = 50
+MAX_LINES = 100
+
+
+class CartError(ValueError):
+    """A cart change that breaks a rule; the message is safe to show."""
+
+
+@dataclass(frozen=True)
+class CartOwner:
+    """Exactly one of: a logged-in user, or a visitor's random token."""
+
+    user_id: int | None = None
+    visitor_token: str | None = None
+
+
+@dataclass(frozen=True)
+class LineView:
+    """A cart line as shown: the current price, and the one seen when it was added."""
+
+    item_id: int
+    sku: str
+    name: str
+    category: str
+    quantity: int
+    unit_price_cents: int
+    seen_price_cents: int
+    stock: int
+    available: bool
+
+    @property
+    def line_total_cents(self) -> int:
+        """Quantity times the current unit price."""
+        return self.quantity * self.unit_price_cents
+
+    @property
+    def price_changed(self) -> bool:
+        """The price moved since the shopper last saw it."""
+        return self.unit_price_cents != self.seen_price_cents
+
+
+def new_visitor_token() -> str:
+    """A random, unguessable name for a visitor's cart."""
+    return secrets.token_urlsafe(32)
+
+
+def valid_visitor_token(token: object) -> bool:
+    """True for a token shaped like new_visitor_token's."""
+    return (
+        isinstance(token, str)
+        and len(token) == 43
+        and all(ch.isascii() and (ch.isalnum() or ch in "-_") for ch in token)
+    )
+
+
+def check_quantity(quantity: object) -> int:
+    """A whole number of units from 1 to MAX_QUANTITY (booleans and floats refused)."""
+    if type(quantity) is not int or not 1 <= quantity <= MAX_QUANTITY:
+        raise CartError(f"Quantity must be a whole number from 1 to {MAX_QUANTITY}.")
+    return quantity
+
+
+def _owner_filter(owner: CartOwner):
+    if owner.user_id is not None:
+        return col(Cart.user_id) == owner.user_id
+    if owner.visitor_token is not None and valid_visitor_token(owner.visitor_token):
+        return col(Cart.visitor_token) == owner.visitor_token
+    raise CartError("Your cart could not be found. Reload the page.")
+
+
+def _find_cart(db: Session, owner: CartOwner) -> Cart | None:
+    return db.exec(select(Cart).where(_owner_filter(owner))).first()
+
+
+def _cart_for_update(db: Session, owner: CartOwner, now: int) -> Cart:
+    cart = _find_cart(db, owner)
+    if cart is None:
+        cart = Cart(user_id=owner.user_id, visitor_token=owner.visitor_token, updated_at=now)
+        db.add(cart)
+        db.flush()
+    else:
+        cart.updated_at = now
+        db.add(cart)
+    return cart
+
+
+def _item_for_cart(db: Session, item_id: object) -> Item:
+    if type(item_id) is not int:
+        raise CartError("That product does not exist.")
+    item = get_active_item(db, item_id)
+    if item is None:
+        raise CartError("That product is not available.")
+    return item
+
+
+def _check_stock(item: Item, quantity: int) -> None:
+    if quantity > MAX_QUANTITY:
+        raise CartError(f"At most {MAX_QUANTITY} units of {item.name} per order.")
+    if quantity > item.stock:
+        raise CartError(
+            f"Only {item.stock} units of {item.name} are in stock."
+            if item.stock
+            else f"{item.name} is out of stock."
+        )
+
+
+def add_item(db: Session, owner: CartOwner, *, item_id: object, quantity: object, now: int) -> None:
+    """Put `quantity` more units of a product in the cart."""
+    quantity = check_quantity(quantity)
+    item = _item_for_cart(db, item_id)
+    cart = _cart_for_update(db, owner, now)
+    line = db.get(CartLine, (cart.id, item.id))
+    if line is None:
+        count = len(db.exec(select(CartLine.item_id).where(CartLine.cart_id == cart.id)).all())
+        if count >= MAX_LINES:
+            raise CartError(f"A cart holds at most {MAX_LINES} different products.")
+        _check_stock(item, quantity)
+        db.add(
+            CartLine(
+                cart_id=cart.id,
+                item_id=item.id,
+                quantity=quantity,
+                seen_price_cents=item.price_cents,
+                added_at=now,
+            )
+        )
+        return
+    _check_stock(item, line.quantity + quantity)
+    line.quantity += quantity
+    db.add(line)
+
+
+def set_quantity(
+    db: Session, owner: CartOwner, *, item_id: object, quantity: object, now: int
+) -> None:
+    """Set a line's quantity (1 to the limit); the line must already be in the cart."""
+    quantity = check_quantity(quantity)
+    item = _item_for_cart(db, item_id)
+    cart = _find_cart(db, owner)
+    line = db.get(CartLine, (cart.id, item.id)) if cart is not None else None
+    if line is None:
+        raise CartError(f"{item.name} is not in your cart.")
+    if quantity > line.quantity:  # lowering is always allowed, even below a shrunk stock
+        _check_stock(item, quantity)
+    line.quantity = quantity
+    db.add(line)
+    cart.updated_at = now
+    db.add(cart)
+
+
+def decrease_quantity(db: Session, owner: CartOwner, *, item_id: object, now: int) -> None:
+    """One unit fewer; a line at one unit is removed."""
+    current = next((ln for ln in lines(db, owner) if ln.item_id == item_id), None)
+    if current is None or type(item_id) is not int:
+        raise CartError("That product is not in your cart.")
+    if current.quantity <= 1:
+        remove_item(db, owner, item_id=item_id, now=now)
+    else:
+        set_quantity(db, owner, item_id=item_id, quantity=current.quantity - 1, now=now)
+
+
+def remove_item(db: Session, owner: CartOwner, *, item_id: object, now: int) -> None:
+    """Take a product out of the cart (also one that is no longer on sale)."""
+    if type(item_id) is not int or not 0 < item_id < 2**31:
+        raise CartError("That product does not exist.")
+    cart = _find_cart(db, owner)
+    if cart is None:
+        raise CartError("That product is not in your cart.")
+    removed = db.exec(
+        delete(CartLine).where(col(CartLine.cart_id) == cart.id, col(CartLine.item_id) == item_id)
+    )
+    if removed.rowcount != 1:
+        raise CartError("That product is not in your cart.")
+    cart.updated_at = now
+    db.add(cart)
+
+
+def lines(db: Session, owner: CartOwner) -> list[LineView]:
+    """The cart's lines in the order they were added, priced from the catalogue."""
+    try:
+        condition = _owner_filter(owner)
+    except CartError:
+        return []
+    rows = db.exec(
+        select(CartLine, Item)
+        .join(Cart, col(Cart.id) == CartLine.cart_id)
+        .join(Item, col(Item.id) == CartLine.item_id)
+        .where(condition)
+        .order_by(col(CartLine.added_at), col(CartLine.item_id))
+    ).all()
+    return [
+        LineView(
+            item_id=item.id,
+            sku=item.sku,
+            name=item.name,
+            category=item.category,
+            quantity=line.quantity,
+            unit_price_cents=item.price_cents,
+            seen_price_cents=line.seen_price_cents,
+            stock=item.stock,
+            available=item.is_active,
+        )
+        for line, item in rows
+    ]
+
+
+def accept_current_prices(db: Session, owner: CartOwner, *, now: int) -> None:
+    """The shopper has seen the new prices: remember them as seen."""
+    cart = _find_cart(db, owner)
+    if cart is None:
+        return
+    for line in lines(db, owner):
+        if line.price_changed:
+            db.exec(
+                update(CartLine)
+                .where(col(CartLine.cart_id) == cart.id, col(CartLine.item_id) == line.item_id)
+                .values(seen_price_cents=line.unit_price_cents)
+            )
+    cart.updated_at = now
+    db.add(cart)
+
+
+def merge_visitor_cart(db: Session, *, visitor_token: object, user_id: int, now: int) -> None:
+    """Move a visitor's cart into the user's at login: quantities add up, limits still apply."""
+    if not valid_visitor_token(visitor_token):
+        return
+    visitor = _find_cart(db, CartOwner(visitor_token=visitor_token))
+    if visitor is None:
+        return
+    owner = CartOwner(user_id=user_id)
+    target = _cart_for_update(db, owner, now)
+    for line in lines(db, CartOwner(visitor_token=visitor_token)):
+        existing = db.get(CartLine, (target.id, line.item_id))
+        if existing is None:
+            count = len(
+                db.exec(select(CartLine.item_id).where(CartLine.cart_id == target.id)).all()
+            )
+            if count >= MAX_LINES or not line.available or line.stock < 1:
+                continue
+            db.add(
+                CartLine(
+                    cart_id=target.id,
+                    item_id=line.item_id,
+                    quantity=min(line.quantity, line.stock, MAX_QUANTITY),
+                    seen_price_cents=line.seen_price_cents,
+                    added_at=now,
+                )
+            )
+        else:
+            existing.quantity = max(
+                existing.quantity, min(existing.quantity + line.quantity, line.stock, MAX_QUANTITY)
+            )
+            db.add(existing)
+    db.flush()
+    db.delete(visitor)
+
+
+def item_count(db: Session, owner: CartOwner) -> int:
+    """Units in the cart, for the navigation badge."""
+    return sum(line.quantity for line in lines(db, owner))
+
+
+def remove_lines(db: Session, owner: CartOwner, item_ids: list[int]) -> None:
+    """Drop bought lines after checkout."""
+    cart = _find_cart(db, owner)
+    if cart is not None and item_ids:
+        db.exec(
+            delete(CartLine).where(
+                col(CartLine.cart_id) == cart.id, col(CartLine.item_id).in_(item_ids)
+            )
+        )

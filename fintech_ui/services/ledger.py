@@ -1,0 +1,99 @@
+"""The account balance and its append-only ledger. The balance is the ledger's sum."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from fintech_ui.models import Account, LedgerEntry
+from fintech_ui.money import decimal_string
+
+MIN_DEPOSIT_CENTS = 1
+MAX_DEPOSIT_CENTS = 1_000_000  # $10,000.00 per simulated top-up
+
+
+def balance_cents(db: Session, *, user_id: int) -> int:
+    """The user's current balance (0 for a user without an account row)."""
+    value = db.exec(select(Account.balance_cents).where(Account.user_id == user_id)).first()
+    return value or 0
+
+
+def deposit(db: Session, *, user_id: int, amount_cents: int, now: int) -> LedgerEntry:
+    """Add money and record it. The amount must already be validated."""
+    if type(amount_cents) is not int or not MIN_DEPOSIT_CENTS <= amount_cents <= MAX_DEPOSIT_CENTS:
+        raise ValueError("deposit amount out of range")
+    if db.get(Account, user_id) is None:
+        db.add(Account(user_id=user_id, balance_cents=0))
+        db.flush()
+    db.exec(
+        update(Account)
+        .where(col(Account.user_id) == user_id)
+        .values(balance_cents=Account.balance_cents + amount_cents)
+    )
+    entry = LedgerEntry(
+        user_id=user_id,
+        kind="deposit",
+        amount_cents=amount_cents,
+        balance_after_cents=balance_cents(db, user_id=user_id),
+        created_at=now,
+    )
+    db.add(entry)
+    db.flush()
+    return entry
+
+
+def debit_for_order(
+    db: Session, *, user_id: int, amount_cents: int, order_id: int, now: int
+) -> LedgerEntry | None:
+    """Take the money for an order, or None (and nothing changed) when the balance is short."""
+    debited = db.exec(
+        update(Account)
+        .where(col(Account.user_id) == user_id, col(Account.balance_cents) >= amount_cents)
+        .values(balance_cents=Account.balance_cents - amount_cents)
+    )
+    if debited.rowcount != 1:
+        return None
+    entry = LedgerEntry(
+        user_id=user_id,
+        kind="purchase",
+        amount_cents=-amount_cents,
+        balance_after_cents=balance_cents(db, user_id=user_id),
+        order_id=order_id,
+        created_at=now,
+    )
+    db.add(entry)
+    return entry
+
+
+def statement(db: Session, *, user_id: int, limit: int = 500) -> list[LedgerEntry]:
+    """The newest entries first."""
+    return list(
+        db.exec(
+            select(LedgerEntry)
+            .where(LedgerEntry.user_id == user_id)
+            .order_by(col(LedgerEntry.id).desc())
+            .limit(limit)
+        ).all()
+    )
+
+
+def statement_csv(entries: list[LedgerEntry]) -> str:
+    """The statement as CSV, oldest first, amounts as exact decimal strings."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["date", "type", "order", "amount", "balance"])
+    for entry in sorted(entries, key=lambda e: e.id or 0):
+        writer.writerow(
+            [
+                dt.datetime.fromtimestamp(entry.created_at, dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                entry.kind,
+                entry.order_id or "",
+                decimal_string(entry.amount_cents),
+                decimal_string(entry.balance_after_cents),
+            ]
+        )
+    return out.getvalue()

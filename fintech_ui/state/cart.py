@@ -1,0 +1,185 @@
+"""The shopping cart: its lines live in the database; this state mirrors them for display."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import secrets
+
+import reflex as rx
+
+from fintech_ui.db import session_scope
+from fintech_ui.models import Order
+from fintech_ui.money import format_cents
+from fintech_ui.services import cart as carts
+from fintech_ui.services.orders import CheckoutError, checkout
+from fintech_ui.state.session import current_user, now, run_db
+
+VISITOR_COOKIE_SECONDS = 30 * 24 * 3600
+
+
+@dataclasses.dataclass
+class CartRow:
+    """One cart line, formatted for display."""
+
+    item_id: int = 0
+    name: str = ""
+    category: str = ""
+    quantity: int = 0
+    unit_price: str = ""
+    seen_price: str = ""
+    line_total: str = ""
+    price_changed: bool = False
+    available: bool = True
+
+
+def _row(line: carts.LineView) -> CartRow:
+    return CartRow(
+        item_id=line.item_id,
+        name=line.name,
+        category=line.category,
+        quantity=line.quantity,
+        unit_price=format_cents(line.unit_price_cents),
+        seen_price=format_cents(line.seen_price_cents),
+        line_total=format_cents(line.line_total_cents),
+        price_changed=line.price_changed,
+        available=line.available,
+    )
+
+
+def _new_checkout_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class CartState(rx.State):
+    """The cart's lines, total and count; every change goes through the database first."""
+
+    rows: list[CartRow] = []
+    total_cents: int = 0
+    count: int = 0
+    prices_changed: bool = False
+    logged_in: bool = False
+    message: str = ""
+    error: str = ""
+    last_order_id: int = 0
+    # Names a visitor's cart before login; only a random handle, never credentials.
+    visitor_token: str = rx.Cookie(
+        "", name="fintech_visitor", max_age=VISITOR_COOKIE_SECONDS, same_site="lax"
+    )
+    _checkout_key: str = ""
+
+    @rx.var
+    def total(self) -> str:
+        """The cart total, formatted."""
+        return format_cents(self.total_cents)
+
+    @rx.var
+    def is_empty(self) -> bool:
+        """No lines in the cart."""
+        return len(self.rows) == 0
+
+    async def _owner(self, *, create: bool) -> carts.CartOwner | None:
+        user = await current_user(self)
+        self.logged_in = user is not None
+        if user is not None:
+            return carts.CartOwner(user_id=user.id)
+        if not carts.valid_visitor_token(self.visitor_token):
+            if not create:
+                return None
+            self.visitor_token = carts.new_visitor_token()
+        return carts.CartOwner(visitor_token=self.visitor_token)
+
+    async def _refresh(self, owner: carts.CartOwner | None) -> None:
+        lines = await run_db(carts.lines, owner, read_only=True) if owner else []
+        self.rows = [_row(line) for line in lines]
+        self.total_cents = sum(line.line_total_cents for line in lines)
+        self.count = sum(line.quantity for line in lines)
+        self.prices_changed = any(line.price_changed for line in lines)
+        if not self._checkout_key:
+            self._checkout_key = _new_checkout_key()
+
+    async def _change(self, change, **kwargs) -> None:
+        """Apply one cart change; a broken rule becomes a message and changes nothing."""
+        self.error = ""
+        self.message = ""
+        owner = await self._owner(create=True)
+        try:
+            await run_db(change, owner, now=now(), **kwargs)
+        except carts.CartError as exc:
+            self.error = str(exc)
+        await self._refresh(owner)
+
+    @rx.event
+    async def load(self):
+        """Show the cart as the database has it (every page load)."""
+        self.error = ""
+        await self._refresh(await self._owner(create=False))
+
+    @rx.event
+    async def add_to_cart(self, item_id: int):
+        """One more unit of a product."""
+        await self._change(carts.add_item, item_id=item_id, quantity=1)
+        if not self.error:
+            name = next((row.name for row in self.rows if row.item_id == item_id), "Product")
+            return rx.toast.success(f"{name} added to your cart", duration=2500)
+        return rx.toast.error(self.error, duration=4000)
+
+    @rx.event
+    async def increase(self, item_id: int):
+        """One more unit of a line."""
+        await self._change(carts.add_item, item_id=item_id, quantity=1)
+
+    @rx.event
+    async def decrease(self, item_id: int):
+        """One unit fewer; at one unit the line goes."""
+        await self._change(carts.decrease_quantity, item_id=item_id)
+
+    @rx.event
+    async def remove(self, item_id: int):
+        """Drop a line."""
+        await self._change(carts.remove_item, item_id=item_id)
+
+    @rx.event
+    async def accept_prices(self):
+        """Confirm the changed prices so checkout can go ahead."""
+        await self._change(carts.accept_current_prices)
+
+    @rx.event
+    async def checkout(self):
+        """Buy everything in the cart."""
+        return await self._buy(None)
+
+    @rx.event
+    async def buy_line(self, item_id: int):
+        """Buy one line alone."""
+        if type(item_id) is not int:
+            self.error = "That product is not in your cart."
+            return None
+        return await self._buy(item_id)
+
+    async def _buy(self, item_id: int | None):
+        self.error = ""
+        self.message = ""
+        user = await current_user(self)
+        if user is None:
+            self.logged_in = False
+            return rx.redirect("/login?next=%2Fcart")
+        owner = carts.CartOwner(user_id=user.id)
+        if not self._checkout_key:
+            self._checkout_key = _new_checkout_key()
+        try:
+            order = await _checkout_in_thread(user.id, self._checkout_key, item_id)
+        except CheckoutError as exc:  # includes PricesChanged: confirm first
+            self.error = str(exc)
+        else:
+            self._checkout_key = _new_checkout_key()  # the next purchase is a new request
+            self.last_order_id = order.id or 0
+            self.message = f"Order #{order.id} placed: {format_cents(order.total_cents)}."
+        await self._refresh(owner)
+        return None
+
+
+async def _checkout_in_thread(user_id: int, key: str, item_id: int | None) -> Order:
+    return await asyncio.to_thread(
+        checkout, session_scope, user_id=user_id, idempotency_key=key, item_id=item_id, now=now()
+    )
