@@ -14,7 +14,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, make_url
 from sqlmodel import Session, create_engine
 
 from fintech_ui.settings import ConfigError, get_settings
@@ -94,7 +94,8 @@ def main(argv: list[str]) -> int:
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 1
-    print(f"database ready: {get_settings().database_url}")
+    shown = make_url(get_settings().database_url).render_as_string(hide_password=True)
+    print(f"database ready: {shown}")
     return 0
 
 

@@ -4,8 +4,10 @@ import logging
 
 import reflex as rx
 from starlette.applications import Starlette
+from starlette.routing import Mount
 
 from fintech_ui import session_cookie
+from fintech_ui.api import api
 from fintech_ui.pages import account, cart, index, login, orders, register
 from fintech_ui.settings import ConfigError, get_settings
 from fintech_ui.state.account import AccountState
@@ -38,7 +40,7 @@ def _on_backend_error(exception: Exception) -> rx.event.EventSpec:
 app = rx.App(
     backend_exception_handler=_on_backend_error,
     head_components=[rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml")],
-    api_transformer=Starlette(routes=session_cookie.routes),
+    api_transformer=Starlette(routes=[*session_cookie.routes, Mount("/api", app=api)]),
 )
 
 COMMON = [AuthState.sync_session, CartState.load]
