@@ -1,14 +1,27 @@
-"""Reflex configuration; the app's own settings live in fintech_ui/settings.py."""
+"""Reflex configuration; the app's own settings live in fintech_ui/settings.py.
+
+The same code runs on one machine (SQLite, state on disk) or scaled out (PostgreSQL, Redis
+state manager, several workers): only environment variables differ.
+"""
 
 import os
 
 import reflex as rx
+
+_redis_url = os.environ.get("FINTECH_REDIS_URL", "").strip() or None
+_origins = [
+    o.strip() for o in os.environ.get("FINTECH_ALLOWED_ORIGINS", "").split(",") if o.strip()
+]
 
 config = rx.Config(
     app_name="fintech_ui",
     telemetry_enabled=False,
     show_built_with_reflex=False,
     trusted_proxy_hops=int(os.environ.get("FINTECH_TRUSTED_PROXY_HOPS", "0") or 0),
+    redis_url=_redis_url,
+    state_manager_mode="redis" if _redis_url else "disk",
+    # Origins allowed to open the websocket and call the API from a browser.
+    cors_allowed_origins=_origins or ["*"],
     plugins=[
         rx.plugins.RadixThemesPlugin(
             theme=rx.theme(accent_color="teal", gray_color="slate", radius="medium")

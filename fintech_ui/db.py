@@ -14,7 +14,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 from fintech_ui.settings import ConfigError, get_settings
@@ -84,6 +87,32 @@ def migrate(url: str | None = None) -> None:
     command.upgrade(cfg, "head")
 
 
+class DatabaseNotReady(RuntimeError):
+    """The database cannot be reached or its schema is not the newest; message says which."""
+
+
+def check_ready(url: str | None = None) -> None:
+    """Refuse to serve when the database is unreachable or not migrated to the newest revision."""
+    url = url or get_settings().database_url
+    shown = make_url(url).render_as_string(hide_password=True)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    except SQLAlchemyError as exc:
+        reason = str(exc.orig if getattr(exc, "orig", None) else exc).strip().splitlines()[0]
+        raise DatabaseNotReady(f"cannot reach the database {shown}: {reason}") from None
+    finally:
+        engine.dispose()
+    if current != head:
+        raise DatabaseNotReady(
+            f"the database {shown} is at revision {current}, not {head}: run `make db` first"
+        )
+
+
 def main(argv: list[str]) -> int:
     """`python -m fintech_ui.db upgrade`: prepare the database before the app starts."""
     if argv[1:] != ["upgrade"]:
@@ -93,6 +122,10 @@ def main(argv: list[str]) -> int:
         migrate()
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        print(f"cannot migrate the database: {reason}", file=sys.stderr)
         return 1
     shown = make_url(get_settings().database_url).render_as_string(hide_password=True)
     print(f"database ready: {shown}")

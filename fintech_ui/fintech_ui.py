@@ -8,6 +8,7 @@ from starlette.routing import Mount
 
 from fintech_ui import session_cookie
 from fintech_ui.api import api
+from fintech_ui.db import DatabaseNotReady, check_ready
 from fintech_ui.pages import account, cart, index, login, orders, register
 from fintech_ui.settings import ConfigError, get_settings
 from fintech_ui.state.account import AccountState
@@ -16,10 +17,11 @@ from fintech_ui.state.cart import CartState
 from fintech_ui.state.catalogue import CatalogueState
 from fintech_ui.state.orders import OrdersState
 
-try:  # refuse to start on bad configuration, before serving anyone
+try:  # refuse to start on bad configuration or an unusable database, before serving anyone
     get_settings()
-except ConfigError as exc:
-    raise SystemExit(f"Fintech UI configuration error: {exc}") from None
+    check_ready()
+except (ConfigError, DatabaseNotReady) as exc:
+    raise SystemExit(f"Fintech UI cannot start: {exc}") from None
 
 logger = logging.getLogger("fintech_ui")
 

@@ -43,15 +43,13 @@ def _order_row(view: OrderView) -> OrderRow:
         )
         for line in view.lines
     ]
-    units = sum(line.quantity for line in view.lines)
     return OrderRow(
         id=view.order.id,
         date=dt.datetime.fromtimestamp(view.order.created_at, dt.UTC).strftime(
             "%d %b %Y %H:%M UTC"
         ),
         total=format_cents(view.order.total_cents),
-        summary=f"{len(lines)} product{'s' if len(lines) != 1 else ''}, {units} unit"
-        f"{'s' if units != 1 else ''}",
+        summary=", ".join(f"{line.name} × {line.quantity}" for line in view.lines),
         lines=lines,
     )
 
