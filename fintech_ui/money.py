@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-_AMOUNT = re.compile(r"(?P<whole>\d{1,9})(?:\.(?P<frac>\d{1,2}))?")
+# ASCII digits only; commas only as thousands separators ("1,234.56"), never as a decimal
+# comma ("1,50" is refused, not read as 150).
+_AMOUNT = re.compile(r"(?P<whole>\d{1,3}(?:,\d{3})+|\d{1,9})(?:\.(?P<frac>\d{1,2}))?", re.ASCII)
 
 
 class MoneyError(ValueError):
@@ -15,11 +17,11 @@ def parse_amount(text: object, *, min_cents: int, max_cents: int) -> int:
     """Cents from text like '12', '12.5' or '1,234.56' (at most two decimals), within bounds."""
     if not isinstance(text, str) or len(text) > 32:
         raise MoneyError("Enter an amount such as 25 or 25.50.")
-    cleaned = text.strip().removeprefix("$").replace(",", "").strip()
+    cleaned = text.strip().removeprefix("$").strip()
     match = _AMOUNT.fullmatch(cleaned)
     if match is None:
         raise MoneyError("Enter an amount such as 25 or 25.50, with at most two decimals.")
-    cents = int(match["whole"]) * 100 + int((match["frac"] or "0").ljust(2, "0"))
+    cents = int(match["whole"].replace(",", "")) * 100 + int((match["frac"] or "0").ljust(2, "0"))
     if not min_cents <= cents <= max_cents:
         raise MoneyError(
             f"Enter an amount from {format_cents(min_cents)} to {format_cents(max_cents)}."

@@ -148,13 +148,14 @@ def set_quantity(
 ) -> None:
     """Set a line's quantity (1 to the limit); the line must already be in the cart."""
     quantity = check_quantity(quantity)
-    item = _item_for_cart(db, item_id)
+    if type(item_id) is not int or not 0 < item_id < 2**31:
+        raise CartError("That product does not exist.")
     cart = _find_cart(db, owner)
-    line = db.get(CartLine, (cart.id, item.id)) if cart is not None else None
+    line = db.get(CartLine, (cart.id, item_id)) if cart is not None else None
     if line is None:
-        raise CartError(f"{item.name} is not in your cart.")
-    if quantity > line.quantity:  # lowering is always allowed, even below a shrunk stock
-        _check_stock(item, quantity)
+        raise CartError("That product is not in your cart.")
+    if quantity > line.quantity:  # lowering is always allowed, even for a withdrawn product
+        _check_stock(_item_for_cart(db, item_id), quantity)
     line.quantity = quantity
     db.add(line)
     cart.updated_at = now
@@ -217,18 +218,27 @@ def lines(db: Session, owner: CartOwner) -> list[LineView]:
     ]
 
 
-def accept_current_prices(db: Session, owner: CartOwner, *, now: int) -> None:
-    """The shopper has seen the new prices: remember them as seen."""
+def accept_current_prices(
+    db: Session, owner: CartOwner, *, now: int, shown: dict[int, int] | None = None
+) -> None:
+    """The shopper has seen the new prices: remember them as seen.
+
+    With `shown` (item id -> price on the shopper's screen), a price that moved again since
+    the screen was drawn is not accepted unseen: CartError asks to review the cart.
+    """
     cart = _find_cart(db, owner)
     if cart is None:
         return
     for line in lines(db, owner):
-        if line.price_changed:
-            db.exec(
-                update(CartLine)
-                .where(col(CartLine.cart_id) == cart.id, col(CartLine.item_id) == line.item_id)
-                .values(seen_price_cents=line.unit_price_cents)
-            )
+        if not line.price_changed:
+            continue
+        if shown is not None and shown.get(line.item_id) != line.unit_price_cents:
+            raise CartError(f"The price of {line.name} changed again. Review your cart.")
+        db.exec(
+            update(CartLine)
+            .where(col(CartLine.cart_id) == cart.id, col(CartLine.item_id) == line.item_id)
+            .values(seen_price_cents=line.unit_price_cents)
+        )
     cart.updated_at = now
     db.add(cart)
 

@@ -67,6 +67,7 @@ class CartState(rx.State):
         "", name="fintech_visitor", max_age=VISITOR_COOKIE_SECONDS, same_site="lax"
     )
     _checkout_key: str = ""
+    _shown_prices: dict[int, int] = {}
 
     @rx.var
     def total(self) -> str:
@@ -92,6 +93,7 @@ class CartState(rx.State):
     async def _refresh(self, owner: carts.CartOwner | None) -> None:
         lines = await run_db(carts.lines, owner, read_only=True) if owner else []
         self.rows = [_row(line) for line in lines]
+        self._shown_prices = {line.item_id: line.unit_price_cents for line in lines}
         self.total_cents = sum(line.line_total_cents for line in lines)
         self.count = sum(line.quantity for line in lines)
         self.prices_changed = any(line.price_changed for line in lines)
@@ -142,7 +144,7 @@ class CartState(rx.State):
     @rx.event
     async def accept_prices(self):
         """Confirm the changed prices so checkout can go ahead."""
-        await self._change(carts.accept_current_prices)
+        await self._change(carts.accept_current_prices, shown=dict(self._shown_prices))
 
     @rx.event
     async def checkout(self):

@@ -92,17 +92,17 @@ class CatalogueState(rx.State):
         await self._update(page=self.page)
 
     @rx.event
-    async def set_search(self, value: str):
+    async def search_for(self, value: str):
         """Search product names as the investor types."""
         await self._update(search=value)
 
     @rx.event
-    async def set_category(self, value: str):
+    async def choose_category(self, value: str):
         """Show one category, or all for 'all'."""
         await self._update(category="" if value == "all" else value)
 
     @rx.event
-    async def set_sort(self, value: str):
+    async def choose_sort(self, value: str):
         """Order by name or price."""
         await self._update(sort=value)
 

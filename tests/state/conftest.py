@@ -28,11 +28,15 @@ import reflex as rx
 from reflex import constants
 from reflex.event import EventHandler
 from reflex.state import RouterData
+from sqlmodel import col, select
 
 from fintech_ui.db import session_scope
-from fintech_ui.models import User
+from fintech_ui.models import Cart, CartLine, Item, Order, User
 from fintech_ui.security import SESSION_COOKIE
+from fintech_ui.services import cart as carts
+from fintech_ui.services import ledger
 from fintech_ui.services.accounts import register
+from fintech_ui.services.orders import checkout
 from fintech_ui.services.sessions import create_session
 from fintech_ui.settings import get_settings
 
@@ -161,3 +165,143 @@ def open_session() -> Callable[..., str]:
             )
 
     return make
+
+
+# ----------------------------------------------- shop helpers: products, money, carts
+
+
+def sibling_state(state: rx.State, state_cls: type[StateT]) -> StateT:
+    """The `state_cls` instance of the same state tree (same browser tab) as `state`."""
+    return state._get_root_state().get_substate([state_cls.get_name()])
+
+
+@dataclass(frozen=True)
+class Product:
+    """A product inserted for one test."""
+
+    id: int
+    sku: str
+    name: str
+    price_cents: int
+    stock: int
+
+
+def insert_item(
+    name: str | None = None,
+    *,
+    price_cents: int = 1_000,
+    stock: int = 100,
+    category: str = "fund",
+    active: bool = True,
+) -> Product:
+    """A fresh product with a unique SKU (the shared test database starts with none)."""
+    sku = "T" + uuid.uuid4().hex[:20]
+    name = name if name is not None else f"Test product {sku}"
+    with session_scope() as db:
+        item = Item(
+            sku=sku,
+            name=name,
+            name_key=name.lower(),
+            category=category,
+            description="A product made by a test.",
+            price_cents=price_cents,
+            stock=stock,
+            risk_level=3,
+            is_active=active,
+        )
+        db.add(item)
+        db.flush()
+        assert item.id is not None
+        return Product(id=item.id, sku=sku, name=name, price_cents=price_cents, stock=stock)
+
+
+def deposit_cents(user_id: int, cents: int) -> None:
+    """Put money on a user's account through the ledger (split into allowed top-ups)."""
+    with session_scope() as db:
+        while cents > 0:
+            part = min(cents, ledger.MAX_DEPOSIT_CENTS)
+            ledger.deposit(db, user_id=user_id, amount_cents=part, now=int(time.time()))
+            cents -= part
+
+
+def balance_cents(user_id: int) -> int:
+    """The user's balance as the database has it."""
+    with session_scope(read_only=True) as db:
+        return ledger.balance_cents(db, user_id=user_id)
+
+
+def cart_contents(
+    *, user_id: int | None = None, visitor_token: str | None = None
+) -> list[tuple[int, int, int]]:
+    """(item_id, quantity, seen_price_cents) of every line of that owner's cart, by item id."""
+    owner = (
+        col(Cart.user_id) == user_id
+        if user_id is not None
+        else col(Cart.visitor_token) == visitor_token
+    )
+    with session_scope(read_only=True) as db:
+        rows = db.exec(
+            select(CartLine.item_id, CartLine.quantity, CartLine.seen_price_cents)
+            .join(Cart, col(Cart.id) == CartLine.cart_id)
+            .where(owner)
+            .order_by(col(CartLine.item_id))
+        ).all()
+    return [tuple(row) for row in rows]
+
+
+def order_ids(user_id: int) -> list[int]:
+    """The ids of the user's orders, oldest first."""
+    with session_scope(read_only=True) as db:
+        return list(
+            db.exec(select(Order.id).where(Order.user_id == user_id).order_by(col(Order.id))).all()
+        )
+
+
+def put_in_cart(user_id: int, item_id: int, quantity: int = 1) -> None:
+    """Put units of a product in a user's cart through the cart service."""
+    with session_scope() as db:
+        carts.add_item(
+            db,
+            carts.CartOwner(user_id=user_id),
+            item_id=item_id,
+            quantity=quantity,
+            now=int(time.time()),
+        )
+
+
+def buy(user_id: int, item_id: int, quantity: int = 1) -> int:
+    """An order of `quantity` units, placed through the services; its id."""
+    with session_scope(read_only=True) as db:
+        item = db.get(Item, item_id)
+        assert item is not None
+        price = item.price_cents
+    put_in_cart(user_id, item_id, quantity)
+    deposit_cents(user_id, price * quantity)
+    order = checkout(
+        session_scope,
+        user_id=user_id,
+        idempotency_key=uuid.uuid4().hex,
+        item_id=item_id,
+        now=int(time.time()),
+    )
+    assert order.id is not None
+    return order.id
+
+
+class Shop:
+    """The shop helpers above, reachable through the `shop` fixture."""
+
+    sibling_state = staticmethod(sibling_state)
+    insert_item = staticmethod(insert_item)
+    deposit_cents = staticmethod(deposit_cents)
+    balance_cents = staticmethod(balance_cents)
+    cart_contents = staticmethod(cart_contents)
+    order_ids = staticmethod(order_ids)
+    put_in_cart = staticmethod(put_in_cart)
+    buy = staticmethod(buy)
+
+
+@pytest.fixture
+def shop() -> Shop:
+    """Products, money, carts and orders for state tests: see the `Shop` helpers."""
+    return Shop()
