@@ -9,9 +9,8 @@ def page_frame(*children: rx.Component, width: str = "1100px") -> rx.Component:
     """Navigation bar above a centred main column."""
     return rx.box(
         navbar(),
-        rx.box(
+        rx.el.main(
             *children,
-            as_="main",
             max_width=width,
             margin_x="auto",
             padding_x="1.5rem",

@@ -34,7 +34,7 @@ def _account_controls() -> rx.Component:
 
 def navbar() -> rx.Component:
     """Top bar with the brand, the cart link and the account controls."""
-    return rx.box(
+    return rx.el.nav(
         rx.hstack(
             rx.link(
                 rx.hstack(
@@ -79,7 +79,6 @@ def navbar() -> rx.Component:
             padding_x="1.5rem",
             padding_y="0.9rem",
         ),
-        as_="nav",
         border_bottom="1px solid var(--gray-a5)",
         background_color="var(--color-panel-solid)",
         width="100%",

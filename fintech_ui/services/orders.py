@@ -180,16 +180,21 @@ def checkout(
     item_id: object = None,
     now: int,
 ) -> Order:
-    """place_order in its own transaction, answering a concurrent twin request with its order."""
+    """place_order in its own transaction, answering a concurrent twin request with its order.
+
+    A twin with the same key (double click, retried request) may commit while we run: we
+    then fail on the key's unique index, or, on PostgreSQL, find the cart already bought or
+    the money already spent. Either way the twin's order is the answer.
+    """
+    key = check_key(idempotency_key)
     try:
         with scope() as db:
-            return place_order(
-                db, user_id=user_id, idempotency_key=idempotency_key, item_id=item_id, now=now
-            )
-    except IntegrityError:
-        # The twin with the same key committed first; everything we did was rolled back.
+            return place_order(db, user_id=user_id, idempotency_key=key, item_id=item_id, now=now)
+    except (IntegrityError, CheckoutError) as exc:
+        if isinstance(exc, (KeyReused, PricesChanged)):
+            raise
         with scope() as db:
-            existing = _find_by_key(db, user_id, check_key(idempotency_key))
+            existing = _find_by_key(db, user_id, key)
             if existing is None:
                 raise
             return _replay(db, existing, item_id if type(item_id) is int else None, user_id)

@@ -97,7 +97,9 @@ class AuthState(rx.State):
             return None
         self.username = ""
         url = self.router.url
-        here = safe_next_path(url.path + (f"?{url.query}" if url.query else ""), "/")
+        # The production server serves /account as /account/: name the page, not the file.
+        path = url.path.rstrip("/") or "/"
+        here = safe_next_path(path + (f"?{url.query}" if url.query else ""), "/")
         return rx.redirect(f"/login?next={quote(here, safe='')}", replace=True)
 
     @rx.event

