@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export REFLEX_USE_NPM := 1
 export REFLEX_TELEMETRY_ENABLED := false
 
-.PHONY: install run db test lint format clean
+.PHONY: install run run-prod db test lint format clean
 
 $(STAMP): requirements.txt
 	test -d $(VENV) || python3 -m venv $(VENV)
@@ -25,6 +25,15 @@ db: install
 run: db
 	$(PY) -m fintech_ui.seed demo
 	$(VENV)/bin/reflex run
+
+# Production: several backend workers behind one port (frontend build served by them too).
+# Needs FINTECH_DATABASE_URL (PostgreSQL) and FINTECH_REDIS_URL for more than one worker.
+WORKERS ?= 4
+PORT ?= 8000
+run-prod: db
+	$(PY) -m fintech_ui.seed demo
+	FINTECH_ENV=$${FINTECH_ENV:-production} GRANIAN_WORKERS=$(WORKERS) \
+	  $(VENV)/bin/reflex run --env prod --single-port --backend-port $(PORT)
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -142,7 +142,7 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
 async def _read_limited(request: Request) -> bytes:
     """The body, refusing (413) anything over MAX_BODY_BYTES without reading it all."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise ApiError(413, "Request body too large.")
     chunks, size = [], 0
     async for chunk in request.stream():
@@ -169,7 +169,7 @@ async def _body(request: Request, model: type[BaseModel], *, optional: bool = Fa
     else:
         try:
             data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
             raise ApiError(400, "The body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise ApiError(422, "The body must be a JSON object.")

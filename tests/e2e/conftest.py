@@ -198,3 +198,74 @@ def create_user():
             return user.id
 
     return _create
+
+
+@pytest.fixture(scope="session")
+def api_url(backend_url) -> str:
+    """The JSON API's base URL (it is mounted at /api on the backend)."""
+    return backend_url + "/api"
+
+
+@pytest.fixture(scope="session")
+def demo_catalogue() -> dict[str, str]:
+    """The demo products, added to the test database if missing: name -> SKU.
+
+    Idempotent (seed_demo adds only the SKUs that are missing), so it is safe whichever test
+    or folder seeded first.
+    """
+    import json
+
+    from fintech_ui.db import session_scope
+    from fintech_ui.seed import DEMO_FILE, seed_demo
+
+    with session_scope() as db:
+        seed_demo(db)
+    rows = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
+    return {name: sku for sku, name, *_ in rows}
+
+
+@pytest.fixture
+def product(demo_catalogue):
+    """`product(name)`: the demo product as the database has it now (id, price_cents, stock)."""
+    from sqlmodel import select
+
+    from fintech_ui.db import session_scope
+    from fintech_ui.models import Item
+
+    def _product(name: str) -> Item:
+        with session_scope(read_only=True) as db:
+            return db.exec(select(Item).where(Item.sku == demo_catalogue[name])).one()
+
+    return _product
+
+
+@pytest.fixture
+def fund_user():
+    """`fund_user(user_id, cents)`: a deposit straight through the ledger (not the UI)."""
+    import time
+
+    from fintech_ui.db import session_scope
+    from fintech_ui.services import ledger
+
+    def _fund(user_id: int, cents: int) -> None:
+        with session_scope() as db:
+            ledger.deposit(db, user_id=user_id, amount_cents=cents, now=int(time.time()))
+
+    return _fund
+
+
+@pytest.fixture
+def screenshot():
+    """`screenshot(page, name)`: saves docs/screenshots/journey-<name>.png.
+
+    Only when FINTECH_SCREENSHOTS=1, so normal runs leave the committed pictures alone.
+    """
+    enabled = os.environ.get("FINTECH_SCREENSHOTS") == "1"
+    folder = REPO / "docs" / "screenshots"
+
+    def _shoot(page, name: str) -> None:
+        if enabled:
+            folder.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(folder / f"journey-{name}.png"), full_page=True)
+
+    return _shoot

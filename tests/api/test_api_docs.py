@@ -1,0 +1,112 @@
+"""GET /openapi.json and GET /docs describe every endpoint; unknown routes answer JSON."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from starlette.testclient import TestClient
+
+PATHS = {
+    "/register": {"post"},
+    "/login": {"post"},
+    "/logout": {"post"},
+    "/items": {"get"},
+    "/cart": {"get"},
+    "/cart/items": {"post"},
+    "/cart/items/{item_id}": {"patch", "delete"},
+    "/cart/accept-prices": {"post"},
+    "/checkout": {"post"},
+    "/orders": {"get"},
+    "/orders/{order_id}": {"get"},
+    "/account": {"get"},
+    "/account/deposits": {"post"},
+}
+
+
+def test_openapi_json_is_valid_json_with_openapi_version(client: TestClient) -> None:
+    response = client.get("/openapi.json")
+
+    assert response.status_code == 200
+    spec = json.loads(response.content)
+    assert spec["openapi"].startswith("3.")
+    assert spec["info"]["title"] == "Fintech UI API"
+
+
+def test_openapi_json_describes_every_path_and_method(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+
+    described = {path: set(methods) for path, methods in spec["paths"].items()}
+
+    assert described == PATHS
+
+
+def test_openapi_register_accepts_form_and_json_bodies(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+
+    content = spec["paths"]["/register"]["post"]["requestBody"]["content"]
+
+    assert set(content) == {"application/x-www-form-urlencoded", "application/json"}
+
+
+@pytest.mark.parametrize(
+    ("path", "method"),
+    [("/cart/items", "post"), ("/cart/items/{item_id}", "patch"), ("/account/deposits", "post")],
+)
+def test_openapi_json_bodies_forbid_extra_fields(
+    client: TestClient, path: str, method: str
+) -> None:
+    spec = client.get("/openapi.json").json()
+
+    schema = spec["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]
+
+    assert schema["additionalProperties"] is False
+
+
+def test_docs_is_html_mentioning_every_path(client: TestClient) -> None:
+    response = client.get("/docs")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    for path in PATHS:
+        assert f"<code>{path}</code>" in response.text, path
+
+
+def test_docs_page_loads_nothing_from_other_sites(client: TestClient) -> None:
+    text = client.get("/docs").text
+
+    assert "<script" not in text
+    assert "http://" not in text and "https://" not in text
+
+
+def test_docs_and_openapi_are_served_under_the_api_prefix(prefixed_client: TestClient) -> None:
+    docs = prefixed_client.get("/api/docs")
+    spec = prefixed_client.get("/api/openapi.json")
+
+    assert docs.status_code == 200 and "/checkout" in docs.text
+    assert spec.status_code == 200 and "/checkout" in spec.json()["paths"]
+
+
+def test_docs_link_to_openapi_json_resolves_under_the_prefix(prefixed_client: TestClient) -> None:
+    # The page links to the relative URL "openapi.json": from /api/docs that is /api/openapi.json.
+    assert "href='openapi.json'" in prefixed_client.get("/api/docs").text
+
+    assert prefixed_client.get("/api/openapi.json").status_code == 200
+
+
+def test_unknown_path_answers_404_json(client: TestClient) -> None:
+    response = client.get("/no-such-endpoint")
+
+    assert response.status_code == 404
+    assert response.json() == {"message": "Not found."}
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/login"), ("GET", "/register"), ("PUT", "/cart"), ("POST", "/items")],
+)
+def test_wrong_method_answers_405_json(client: TestClient, method: str, path: str) -> None:
+    response = client.request(method, path)
+
+    assert response.status_code == 405
+    assert response.json() == {"message": "Method not allowed."}
