@@ -35,8 +35,10 @@ run-prod: db
 	FINTECH_ENV=$${FINTECH_ENV:-production} GRANIAN_WORKERS=$(WORKERS) \
 	  $(VENV)/bin/reflex run --env prod --single-port --backend-port $(PORT)
 
+# Everything on SQLite (services also on PostgreSQL), then the state tests again on PostgreSQL.
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+	FINTECH_TEST_APP_DB=postgres $(PY) -m pytest tests/state -q $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -90,7 +90,12 @@ def index_page() -> rx.Component:
                 CatalogueState.error != "",
                 rx.callout(CatalogueState.error, icon="triangle-alert", color_scheme="red"),
             ),
-            rx.text(CatalogueState.total, " products", size="2", color_scheme="gray"),
+            rx.text(
+                CatalogueState.total,
+                rx.cond(CatalogueState.total == 1, " product", " products"),
+                size="2",
+                color_scheme="gray",
+            ),
             rx.cond(
                 CatalogueState.total > 0,
                 rx.grid(

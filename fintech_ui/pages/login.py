@@ -33,7 +33,7 @@ def login_page() -> rx.Component:
         ),
         rx.text(
             "New here? ",
-            rx.link("Create an account", href="/register"),
+            rx.link("Create an account", href="/register" + AuthState.next_query),
             size="2",
             color_scheme="gray",
         ),

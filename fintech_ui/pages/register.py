@@ -51,7 +51,7 @@ def register_page() -> rx.Component:
         ),
         rx.text(
             "Already have an account? ",
-            rx.link("Log in", href="/login"),
+            rx.link("Log in", href="/login" + AuthState.next_query),
             size="2",
             color_scheme="gray",
         ),

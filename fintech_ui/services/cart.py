@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from fintech_ui.models import Cart, CartLine, Item
@@ -82,18 +83,31 @@ def _owner_filter(owner: CartOwner):
 
 
 def _find_cart(db: Session, owner: CartOwner) -> Cart | None:
-    return db.exec(select(Cart).where(_owner_filter(owner))).first()
+    # Every caller goes on to change the cart: lock its row (FOR UPDATE on PostgreSQL; SQLite
+    # writers already hold the database lock) so that two tabs changing or buying the same
+    # cart take turns instead of both acting on what they read.
+    return db.exec(select(Cart).where(_owner_filter(owner)).with_for_update()).first()
+
+
+def lock_cart(db: Session, owner: CartOwner) -> None:
+    """Hold the cart's row until the transaction ends (checkout of this cart runs alone)."""
+    _find_cart(db, owner)
 
 
 def _cart_for_update(db: Session, owner: CartOwner, now: int) -> Cart:
     cart = _find_cart(db, owner)
     if cart is None:
         cart = Cart(user_id=owner.user_id, visitor_token=owner.visitor_token, updated_at=now)
-        db.add(cart)
-        db.flush()
-    else:
-        cart.updated_at = now
-        db.add(cart)
+        try:
+            with db.begin_nested():  # a concurrent first add may create it first
+                db.add(cart)
+                db.flush()
+        except IntegrityError:
+            cart = _find_cart(db, owner)
+            if cart is None:
+                raise
+    cart.updated_at = now
+    db.add(cart)
     return cart
 
 

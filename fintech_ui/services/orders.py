@@ -104,6 +104,9 @@ def place_order(
     key = check_key(idempotency_key)
     if item_id is not None and (type(item_id) is not int or not 0 < item_id < 2**31):
         raise CheckoutError("That product is not in your cart.")
+    # Checkouts of one cart run one at a time: a second tab (or a twin request) waits here
+    # and then sees the first one's result instead of the cart as it was.
+    carts.lock_cart(db, carts.CartOwner(user_id=user_id))
     existing = _find_by_key(db, user_id, key)
     if existing is not None:
         return _replay(db, existing, item_id, user_id)

@@ -69,6 +69,8 @@ class AuthState(rx.State):
     """The logged-in username for display, and the messages of the account forms."""
 
     username: str = ""
+    # "?next=…", carried between the login and register forms so both return to that page
+    next_query: str = ""
     login_error: str = ""
     register_error: str = ""
 
@@ -104,9 +106,11 @@ class AuthState(rx.State):
 
     @rx.event
     async def clear_messages(self):
-        """Forget the previous form's message when a form page opens."""
+        """Forget the previous form's message when a form page opens; remember where to return."""
         self.login_error = ""
         self.register_error = ""
+        target = self._next_path()
+        self.next_query = f"?next={quote(target, safe='')}" if target != "/" else ""
 
     @rx.event
     async def log_in(self, form_data: dict):

@@ -12,7 +12,7 @@ from fintech_ui.db import session_scope
 from fintech_ui.models import Order
 from fintech_ui.money import format_cents
 from fintech_ui.services import cart as carts
-from fintech_ui.services.orders import CheckoutError, checkout
+from fintech_ui.services.orders import CheckoutError, KeyReused, checkout
 from fintech_ui.state.session import current_user, now, run_db
 
 VISITOR_COOKIE_SECONDS = 30 * 24 * 3600
@@ -109,12 +109,15 @@ class CartState(rx.State):
             await run_db(change, owner, now=now(), **kwargs)
         except carts.CartError as exc:
             self.error = str(exc)
+        else:
+            self._checkout_key = _new_checkout_key()  # a changed cart is a new purchase
         await self._refresh(owner)
 
     @rx.event
     async def load(self):
         """Show the cart as the database has it (every page load)."""
         self.error = ""
+        self.message = ""
         await self._refresh(await self._owner(create=False))
 
     @rx.event
@@ -169,12 +172,17 @@ class CartState(rx.State):
         owner = carts.CartOwner(user_id=user.id)
         if not self._checkout_key:
             self._checkout_key = _new_checkout_key()
+        # The key stays until this tab changes the cart: a double click or a replayed event
+        # is answered with the order already placed, not with "Your cart is empty".
         try:
-            order = await _checkout_in_thread(user.id, self._checkout_key, item_id)
+            try:
+                order = await _checkout_in_thread(user.id, self._checkout_key, item_id)
+            except KeyReused:  # the cart changed elsewhere since: this is a new purchase
+                self._checkout_key = _new_checkout_key()
+                order = await _checkout_in_thread(user.id, self._checkout_key, item_id)
         except CheckoutError as exc:  # includes PricesChanged: confirm first
             self.error = str(exc)
         else:
-            self._checkout_key = _new_checkout_key()  # the next purchase is a new request
             self.last_order_id = order.id or 0
             self.message = f"Order #{order.id} placed: {format_cents(order.total_cents)}."
         await self._refresh(owner)

@@ -256,16 +256,25 @@ def fund_user():
 
 @pytest.fixture
 def screenshot():
-    """`screenshot(page, name)`: saves docs/screenshots/journey-<name>.png.
+    """`screenshot(page, name, toasts=False)`: saves docs/screenshots/journey-<name>.png.
 
     Only when FINTECH_SCREENSHOTS=1, so normal runs leave the committed pictures alone.
+    Unless `toasts`, it first waits for notifications to leave, so they hide nothing.
     """
     enabled = os.environ.get("FINTECH_SCREENSHOTS") == "1"
     folder = REPO / "docs" / "screenshots"
 
-    def _shoot(page, name: str) -> None:
-        if enabled:
-            folder.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(folder / f"journey-{name}.png"), full_page=True)
+    def _shoot(page, name: str, *, toasts: bool = False) -> None:
+        if not enabled:
+            return
+        from playwright.sync_api import expect
+
+        if not toasts:
+            expect(page.locator("[data-sonner-toast]")).to_have_count(0, timeout=15_000)
+        page.mouse.move(0, 0)  # no hover highlight on what was clicked last
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(
+            path=str(folder / f"journey-{name}.png"), full_page=True, animations="disabled"
+        )
 
     return _shoot

@@ -267,7 +267,7 @@ def test_new_investor_deposits_buys_and_sees_the_order(
     search_catalogue(page, "bitcoin", shows=BITCOIN, hides=GOLD)
     add_from_catalogue(page, BITCOIN, badge_after=2)
     expect(page.get_by_text(f"{BITCOIN} added to your cart")).to_be_visible()
-    screenshot(page, "catalogue")
+    screenshot(page, "catalogue", toasts=True)
 
     # The cart: two lines, then quantities.
     open_cart(page, frontend_url)
@@ -482,3 +482,44 @@ def test_cart_survives_reload_and_is_shared_by_tabs(
     page.reload()
     expect_cart_lines(page, {SILVER: 2}, prices)
     expect_badge(page, 2)
+
+
+# ----------------------------------------------------------------- an impatient double click
+
+
+def double_click_checkout(page: Page, frontend_url: str, create_user, fund_user) -> int:
+    """A funded investor with one Silver in the cart double-clicks Checkout; returns user id."""
+    username = unique_username("double")
+    user_id = create_user(username, PASSWORD)
+    fund_user(user_id, 10_000)
+    log_in_in_browser(page, frontend_url, username)
+    search_catalogue(page, "silver", shows=SILVER)
+    add_from_catalogue(page, SILVER, badge_after=1)
+    open_cart(page, frontend_url)
+    page.get_by_role("button", name="Checkout", exact=True).dblclick()
+    expect(page.get_by_text("Your cart is empty", exact=True)).to_be_visible()
+    return user_id
+
+
+def test_double_click_on_checkout_buys_once(
+    page: Page, frontend_url: str, product, create_user, fund_user
+) -> None:
+    price = product(SILVER).price_cents
+    double_click_checkout(page, frontend_url, create_user, fund_user)
+
+    nav_link(page, "Account").click()
+    expect(balance(page)).to_have_text(dollars(10_000 - price))
+    expect(statement_rows(page)).to_have_count(2)  # the deposit and one purchase
+    nav_link(page, "Orders").click()
+    expect(page.locator("main").locator("tbody").get_by_role("row")).to_have_count(1)
+
+
+def test_double_click_on_checkout_still_confirms_the_order(
+    page: Page, frontend_url: str, create_user, fund_user
+) -> None:
+    double_click_checkout(page, frontend_url, create_user, fund_user)
+
+    expect(page.locator("main").get_by_role("status")).to_contain_text(
+        re.compile(r"Order #\d+ placed"), timeout=3_000
+    )
+    expect(page.locator("main").get_by_role("alert")).to_have_count(0)

@@ -191,35 +191,41 @@ def test_same_key_from_two_threads_is_one_order(
     check_invariants()
 
 
-def test_twin_committing_between_key_lookup_and_cart_read_gets_its_order(
+def test_twin_arriving_after_the_key_lookup_waits_and_gets_the_same_order(
     scope, engine, make_user, make_item, monkeypatch, check_invariants
 ):
     """checkout() promises to answer a concurrent twin request with the twin's order.
 
-    Here the twin commits right after this request looked the key up (not found) and before
-    it reads the cart. Under READ COMMITTED the cart read then sees the twin's commit: the
-    cart is already empty. The answer must still be the twin's order, not "cart is empty".
+    Here the twin starts right after this request looked the key up (not found). The cart
+    lock taken at the start of place_order must make the twin wait (it cannot buy the cart
+    under our feet, as it could under READ COMMITTED without the lock) and then answer with
+    our order.
     """
     if engine.dialect.name == "sqlite":
-        pytest.skip("SQLite writers hold the write lock from BEGIN: no twin can commit here")
+        pytest.skip("SQLite writers hold the write lock from BEGIN: no twin can start here")
     buyer = make_user(balance_cents=10_000)
     item = make_item("Twin Window Fund", price_cents=3000, stock=10)
     _add(scope, buyer, item, 2)
     key = "double-click-window"
     real_find = orders_service._find_by_key
-    twin: list[Order] = []
+    twin_answer: list[Order] = []
+    twin_thread: list[threading.Thread] = []
 
-    def find_then_let_the_twin_commit(db, user_id, idempotency_key):
+    def find_then_start_the_twin(db, user_id, idempotency_key):
         found = real_find(db, user_id, idempotency_key)
-        if not twin:  # only around this request's first lookup
-            twin.append(None)  # the twin's own lookups go straight through
-            twin[0] = _buy(scope, buyer, key)  # its own session and transaction
+        if not twin_thread:  # only around this request's first lookup
+            thread = threading.Thread(target=lambda: twin_answer.append(_buy(scope, buyer, key)))
+            twin_thread.append(thread)
+            thread.start()
+            thread.join(timeout=1.0)  # the twin must block on our cart lock, not finish
+            assert thread.is_alive(), "the twin bought the cart while we held it"
         return found
 
-    monkeypatch.setattr(orders_service, "_find_by_key", find_then_let_the_twin_commit)
+    monkeypatch.setattr(orders_service, "_find_by_key", find_then_start_the_twin)
     answer = _buy(scope, buyer, key)
+    twin_thread[0].join(timeout=30)
 
-    assert answer.id == twin[0].id
+    assert twin_answer and twin_answer[0].id == answer.id
     assert len(_stored_orders(scope, [buyer])) == 1
     assert _balance(scope, buyer) == 4000
     check_invariants()

@@ -928,3 +928,15 @@ def test_log_out_revokes_session_sent_among_unusual_neighbour_cookies(
     state = make_state(AuthState, cookie=header.replace("{session}", cookie_for(token)))
     handle(state, AuthState.log_out)
     assert resolve(token) is None
+
+
+def test_opening_a_form_page_carries_next_for_the_other_form(make_state, handle):
+    state = make_state(AuthState, url="/login?next=/cart")
+    handle(state, AuthState.clear_messages)
+    assert state.next_query == "?next=%2Fcart"
+
+
+def test_opening_a_form_page_drops_an_offsite_next(make_state, handle):
+    state = make_state(AuthState, url="/login?next=https://evil.example")
+    handle(state, AuthState.clear_messages)
+    assert state.next_query == ""

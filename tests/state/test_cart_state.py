@@ -759,11 +759,22 @@ def test_checkout_called_twice_debits_once(buyer, handle, shop):
     assert shop.balance_cents(buyer.account.id) == 10_000 - 2_500
 
 
-def test_second_checkout_of_an_emptied_cart_says_it_is_empty(buyer, handle):
+def test_second_click_of_a_double_click_shows_the_same_order_again(buyer, handle, shop):
     state = buyer.state()
     handle(state, CartState.checkout)
+    first_message = state.message
     handle(state, CartState.checkout)
-    assert state.error == "Your cart is empty."
+    assert (state.error, state.message) == ("", first_message)
+    assert len(shop.order_ids(buyer.account.id)) == 1
+
+
+def test_checkout_after_the_cart_changed_elsewhere_is_a_new_purchase(buyer, handle, shop):
+    state = buyer.state()
+    handle(state, CartState.checkout)
+    other_tab = buyer.state()
+    handle(other_tab, CartState.add_to_cart, item_id=buyer.product.id)
+    handle(state, CartState.checkout)  # same key as the first order, different cart
+    assert len(shop.order_ids(buyer.account.id)) == 2
 
 
 def test_replayed_checkout_with_the_same_key_answers_with_the_same_order(buyer, handle, shop):
