@@ -4,6 +4,7 @@ import reflex as rx
 
 from fintech_ui.components.forms import form_error, labelled_input
 from fintech_ui.components.layout import page_frame
+from fintech_ui.components.table import data_table
 from fintech_ui.state.account import AccountState, StatementRow
 
 ROUTE = "/account"
@@ -76,18 +77,8 @@ def _statement() -> rx.Component:
         ),
         rx.cond(
             AccountState.statement.length() > 0,
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        rx.table.column_header_cell("Date"),
-                        rx.table.column_header_cell("Type"),
-                        rx.table.column_header_cell("Amount"),
-                        rx.table.column_header_cell("Balance"),
-                    )
-                ),
-                rx.table.body(rx.foreach(AccountState.statement, _statement_row)),
-                variant="surface",
-                width="100%",
+            data_table(
+                ["Date", "Type", "Amount", "Balance"], AccountState.statement, _statement_row
             ),
             rx.text("No transactions yet. Add money to start investing.", color_scheme="gray"),
         ),

@@ -4,6 +4,7 @@ import reflex as rx
 
 from fintech_ui.components.cart_line import cart_line
 from fintech_ui.components.layout import page_frame
+from fintech_ui.components.table import data_table
 from fintech_ui.state.cart import CartState
 
 ROUTE = "/cart"
@@ -51,20 +52,7 @@ def _notices() -> rx.Component:
 
 
 def _table() -> rx.Component:
-    return rx.table.root(
-        rx.table.header(
-            rx.table.row(
-                rx.table.column_header_cell("Product"),
-                rx.table.column_header_cell("Price"),
-                rx.table.column_header_cell("Quantity"),
-                rx.table.column_header_cell("Total"),
-                rx.table.column_header_cell(""),
-            )
-        ),
-        rx.table.body(rx.foreach(CartState.rows, cart_line)),
-        variant="surface",
-        width="100%",
-    )
+    return data_table(["Product", "Price", "Quantity", "Total", ""], CartState.rows, cart_line)
 
 
 def cart_page() -> rx.Component:

@@ -3,6 +3,7 @@
 import reflex as rx
 
 from fintech_ui.components.layout import page_frame
+from fintech_ui.components.table import data_table
 from fintech_ui.state.orders import OrderLineRow, OrderRow, OrdersState
 
 ROUTE = "/orders"
@@ -25,19 +26,7 @@ def orders_page() -> rx.Component:
             rx.heading("Your orders", size="7", as_="h1"),
             rx.cond(
                 OrdersState.orders.length() > 0,
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            rx.table.column_header_cell("Order"),
-                            rx.table.column_header_cell("Date"),
-                            rx.table.column_header_cell("Products"),
-                            rx.table.column_header_cell("Total"),
-                        )
-                    ),
-                    rx.table.body(rx.foreach(OrdersState.orders, _order_row)),
-                    variant="surface",
-                    width="100%",
-                ),
+                data_table(["Order", "Date", "Products", "Total"], OrdersState.orders, _order_row),
                 rx.cond(
                     OrdersState.loaded,
                     rx.text("No orders yet.", color_scheme="gray"),
@@ -72,18 +61,10 @@ def order_detail_page() -> rx.Component:
                     rx.vstack(
                         rx.heading("Order #", OrdersState.detail.id, size="7", as_="h1"),
                         rx.text("Placed ", OrdersState.detail.date, color_scheme="gray"),
-                        rx.table.root(
-                            rx.table.header(
-                                rx.table.row(
-                                    rx.table.column_header_cell("Product"),
-                                    rx.table.column_header_cell("Quantity"),
-                                    rx.table.column_header_cell("Unit price"),
-                                    rx.table.column_header_cell("Total"),
-                                )
-                            ),
-                            rx.table.body(rx.foreach(OrdersState.detail.lines, _line)),
-                            variant="surface",
-                            width="100%",
+                        data_table(
+                            ["Product", "Quantity", "Unit price", "Total"],
+                            OrdersState.detail.lines,
+                            _line,
                         ),
                         rx.heading("Total: ", OrdersState.detail.total, size="5", as_="p"),
                         spacing="4",
