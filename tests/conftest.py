@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import shutil
 import tempfile
 import uuid
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import sqlalchemy
 
 _TEST_DATA = Path(tempfile.mkdtemp(prefix="fintech-test-"))
+atexit.register(shutil.rmtree, _TEST_DATA, ignore_errors=True)
 _PG_SERVER = os.environ.get(
     "FINTECH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
