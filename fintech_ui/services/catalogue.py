@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from fintech_ui.models import CATEGORIES, Item
@@ -13,6 +14,10 @@ from fintech_ui.models import CATEGORIES, Item
 PAGE_SIZE = 12
 MAX_SEARCH_CHARS = 100
 MAX_PAGE = 100_000
+COUNT_CACHE_SECONDS = 10
+MAX_CANDIDATES = 2000
+CACHE_COUNTS_FROM = 5000
+_COUNT_CACHE: dict[tuple[str, str], tuple[float, int]] = {}
 SORTS = {
     "name": (col(Item.name_key).asc(), col(Item.id).asc()),
     "price": (col(Item.price_cents).asc(), col(Item.id).asc()),
@@ -73,14 +78,65 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+def _trigram_matches(db: Session, query: CatalogueQuery) -> list[int] | None:
+    """Ids of the active products matching a SQLite search, or None when a scan is better.
+
+    The LIKE alone reads every row; the trigram index (migration 0003) finds the candidates
+    first (it needs three characters). Few candidates are checked here exactly, so the page
+    and count queries become primary-key lookups; many candidates mean matches are dense and
+    the ordered scan finds a page quickly.
+    """
+    if db.get_bind().dialect.name != "sqlite" or len(query.search) < 3:
+        return None
+    phrase = '"' + query.search.lower().replace('"', '""') + '"'
+    candidates = db.exec(
+        text("SELECT rowid FROM items_search WHERE items_search MATCH :phrase LIMIT :n").bindparams(
+            phrase=phrase, n=MAX_CANDIDATES + 1
+        )
+    ).all()
+    if len(candidates) > MAX_CANDIDATES:
+        return None
+    needle = query.search.lower()
+    rows = db.exec(
+        select(Item.id, Item.name_key, Item.category, Item.is_active).where(
+            col(Item.id).in_([row[0] for row in candidates])
+        )
+    ).all()
+    return [
+        item_id
+        for item_id, name_key, category, is_active in rows
+        if is_active and needle in name_key and (not query.category or category == query.category)
+    ]
+
+
+def _count(db: Session, query: CatalogueQuery, conditions: list, now: float) -> int:
+    # Counting 100,000 rows costs more than reading a page of them. Large counts are kept
+    # for a few seconds (a page number briefly off by a few is harmless); small ones, which
+    # are cheap, are always exact.
+    key = (query.category, query.search)
+    cached = _COUNT_CACHE.get(key)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    total = db.exec(select(func.count()).select_from(Item).where(*conditions)).one()
+    if total >= CACHE_COUNTS_FROM:
+        if len(_COUNT_CACHE) >= 1024:
+            _COUNT_CACHE.clear()
+        _COUNT_CACHE[key] = (now + COUNT_CACHE_SECONDS, total)
+    return total
+
+
 def search_items(db: Session, query: CatalogueQuery) -> CataloguePage:
     """The page of active products matching the query, in the requested order."""
-    conditions = [col(Item.is_active).is_(True)]
-    if query.category:
-        conditions.append(col(Item.category) == query.category)
-    if query.search:
-        conditions.append(col(Item.name_key).like(_like_pattern(query.search), escape="\\"))
-    total = db.exec(select(func.count()).select_from(Item).where(*conditions)).one()
+    matches = _trigram_matches(db, query) if query.search else None
+    if matches is not None:
+        conditions = [col(Item.id).in_(matches)]
+    else:
+        conditions = [col(Item.is_active).is_(True)]
+        if query.category:
+            conditions.append(col(Item.category) == query.category)
+        if query.search:
+            conditions.append(col(Item.name_key).like(_like_pattern(query.search), escape="\\"))
+    total = _count(db, query, conditions, time.monotonic())
     pages = max(1, math.ceil(total / query.per_page))
     page = min(query.page, pages)
     items = db.exec(
