@@ -4,9 +4,22 @@ The same code runs on one machine (SQLite, state on disk) or scaled out (Postgre
 state manager, several workers): only environment variables differ.
 """
 
+import functools
 import os
 
 import reflex as rx
+
+try:
+    # Reflex 0.10.1 starts granian without respawn_failed_workers, so one crashed worker
+    # brings the whole production server down. Respawn it instead (see tests/scale).
+    import granian.server
+
+    if not isinstance(granian.server.Server, functools.partial):
+        granian.server.Server = functools.partial(
+            granian.server.Server, respawn_failed_workers=True
+        )
+except ImportError:  # granian is only needed for `reflex run --env prod`
+    pass
 
 _redis_url = os.environ.get("FINTECH_REDIS_URL", "").strip() or None
 _origins = [

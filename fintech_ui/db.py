@@ -121,6 +121,26 @@ def check_ready(url: str | None = None) -> None:
         )
 
 
+def check_redis(url: str) -> None:
+    """Refuse to serve when the configured Redis (Reflex's state manager) cannot be reached."""
+    if not url:
+        return
+    import redis
+
+    shown = (
+        make_url(url.replace("redis://", "postgresql://", 1))
+        .render_as_string(hide_password=True)
+        .replace("postgresql://", "redis://", 1)
+    )
+    client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        raise DatabaseNotReady(f"cannot reach Redis at {shown}: {exc}") from None
+    finally:
+        client.close()
+
+
 def main(argv: list[str]) -> int:
     """`python -m fintech_ui.db upgrade`: prepare the database before the app starts."""
     if argv[1:] != ["upgrade"]:

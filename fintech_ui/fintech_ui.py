@@ -3,12 +3,13 @@
 import logging
 
 import reflex as rx
+from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from fintech_ui import session_cookie
 from fintech_ui.api import api
-from fintech_ui.db import DatabaseNotReady, check_ready
+from fintech_ui.db import DatabaseNotReady, check_ready, check_redis
 from fintech_ui.pages import account, cart, index, login, orders, register
 from fintech_ui.settings import ConfigError, get_settings
 from fintech_ui.state.account import AccountState
@@ -18,8 +19,8 @@ from fintech_ui.state.catalogue import CatalogueState
 from fintech_ui.state.orders import OrdersState
 
 try:  # refuse to start on bad configuration or an unusable database, before serving anyone
-    get_settings()
     check_ready()
+    check_redis(get_settings().redis_url)
 except (ConfigError, DatabaseNotReady) as exc:
     raise SystemExit(f"Fintech UI cannot start: {exc}") from None
 
@@ -32,8 +33,17 @@ def _on_backend_error(exception: Exception) -> rx.event.EventSpec:
     Reached when a browser calls a handler with arguments it does not take, or on a bug.
     """
     logger.error("event handler failed", exc_info=exception)
+    if isinstance(exception, RedisError):
+        # The handler may have committed before the page state could be saved.
+        return rx.toast.error(
+            "Fintech UI is having a temporary problem and your last action may not have been "
+            "saved. In a minute, reload the page and check your cart and orders.",
+            id="backend_error",
+            position="top-center",
+            duration=15000,
+        )
     return rx.toast.error(
-        "That request could not be completed. Nothing was changed; reload the page and try again.",
+        "That request could not be completed. Reload the page and try again.",
         id="backend_error",
         position="top-center",
     )
@@ -52,7 +62,7 @@ app.add_page(
     index.index_page,
     route=index.ROUTE,
     title="Catalogue · Fintech UI",
-    on_load=[*COMMON, CatalogueState.load],
+    on_load=[CatalogueState.load, *COMMON],  # the products first: they are what people click
 )
 app.add_page(
     login.login_page,

@@ -7,10 +7,19 @@ from fintech_ui.components.navbar import navbar
 
 def page_frame(*children: rx.Component, width: str = "1100px") -> rx.Component:
     """Navigation bar above a centred main column."""
+    # Until the page state has arrived, default values would read as "logged out" and "no
+    # products" (and stay so while the state store is unreachable): say so instead.
     return rx.box(
         navbar(),
         rx.el.main(
-            *children,
+            rx.cond(
+                rx.State.is_hydrated,
+                rx.fragment(*children),
+                rx.center(
+                    rx.hstack(rx.spinner(), rx.text("Connecting…", color_scheme="gray")),
+                    padding="4rem",
+                ),
+            ),
             max_width=width,
             margin_x="auto",
             padding_x="1.5rem",

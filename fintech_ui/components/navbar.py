@@ -71,7 +71,8 @@ def navbar() -> rx.Component:
                 href="/cart",
                 weight="medium",
             ),
-            _account_controls(),
+            # Not "Log in" for a user whose page state has not arrived yet.
+            rx.cond(rx.State.is_hydrated, _account_controls()),
             align="center",
             spacing="6",
             max_width="1100px",

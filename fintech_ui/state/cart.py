@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import secrets
+from collections.abc import Callable
+from typing import Any
 
 import reflex as rx
+from sqlmodel import Session
 
 from fintech_ui.db import session_scope
 from fintech_ui.models import Order
@@ -91,7 +94,9 @@ class CartState(rx.State):
         return carts.CartOwner(visitor_token=self.visitor_token)
 
     async def _refresh(self, owner: carts.CartOwner | None) -> None:
-        lines = await run_db(carts.lines, owner, read_only=True) if owner else []
+        self._show(await run_db(carts.lines, owner, read_only=True) if owner else [])
+
+    def _show(self, lines: list[carts.LineView]) -> None:
         self.rows = [_row(line) for line in lines]
         self._shown_prices = {line.item_id: line.unit_price_cents for line in lines}
         self.total_cents = sum(line.line_total_cents for line in lines)
@@ -105,13 +110,14 @@ class CartState(rx.State):
         self.error = ""
         self.message = ""
         owner = await self._owner(create=True)
-        try:
-            await run_db(change, owner, now=now(), **kwargs)
+        try:  # the change and the re-read in one transaction, one trip to a worker thread
+            lines = await run_db(_change_then_list, change, owner, now=now(), **kwargs)
         except carts.CartError as exc:
             self.error = str(exc)
+            await self._refresh(owner)
         else:
             self._checkout_key = _new_checkout_key()  # a changed cart is a new purchase
-        await self._refresh(owner)
+            self._show(lines)
 
     @rx.event
     async def load(self):
@@ -187,6 +193,13 @@ class CartState(rx.State):
             self.message = f"Order #{order.id} placed: {format_cents(order.total_cents)}."
         await self._refresh(owner)
         return None
+
+
+def _change_then_list(
+    db: Session, change: Callable[..., None], owner: carts.CartOwner, **kwargs: Any
+) -> list[carts.LineView]:
+    change(db, owner, **kwargs)
+    return carts.lines(db, owner)
 
 
 async def _checkout_in_thread(user_id: int, key: str, item_id: int | None) -> Order:

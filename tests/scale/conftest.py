@@ -1,0 +1,93 @@
+"""Fixtures of the scale-out and fault tests; the machinery lives in scale_support.py.
+
+Missing PostgreSQL or redis-server skips the tests that need them, unless
+FINTECH_REQUIRE_SERVICES=1 (CI): then they fail. Missing Chromium likewise, with
+FINTECH_REQUIRE_BROWSER=1.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from scale_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    EXPECT_TIMEOUT_MS,
+    RedisServer,
+    build_root,
+    free_port,
+    postgres_database,
+    require_chromium,
+    require_redis_server,
+)
+
+
+@pytest.fixture(scope="session")
+def app_root() -> Iterator[Path]:
+    """The deployed app (config, code, assets) in a directory of its own, for the session.
+
+    Shared so that the frontend packages are installed once; only one app runs at a time.
+    """
+    root = build_root()
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def redis_factory(tmp_path_factory) -> Iterator[Callable[[], RedisServer]]:
+    """`redis_factory()`: a started redis-server on a free port, stopped after the module."""
+    binary = require_redis_server()
+    servers: list[RedisServer] = []
+
+    def _make() -> RedisServer:
+        port = free_port()
+        server = RedisServer(binary, port, tmp_path_factory.mktemp("redis") / f"{port}.log")
+        servers.append(server)
+        server.start()
+        return server
+
+    yield _make
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def pg_database() -> Iterator[str]:
+    """The URL of a fresh, empty PostgreSQL database of this test's own."""
+    with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    """Debian's Chromium under Playwright (module-scoped, see tests/e2e/conftest.py)."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def page(browser) -> Iterator:
+    """A page in a fresh browser profile; `expect` waits up to EXPECT_TIMEOUT_MS."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+    context = browser.new_context()
+    context.set_default_timeout(EXPECT_TIMEOUT_MS)
+    context.set_default_navigation_timeout(EXPECT_TIMEOUT_MS)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
