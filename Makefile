@@ -9,7 +9,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export REFLEX_USE_NPM := 1
 export REFLEX_TELEMETRY_ENABLED := false
 
-.PHONY: install run run-prod db test lint format clean
+.PHONY: install run run-prod db test lint format clean bench
 
 $(STAMP): requirements.txt
 	test -d $(VENV) || python3 -m venv $(VENV)
@@ -39,6 +39,10 @@ run-prod: db
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 	FINTECH_TEST_APP_DB=postgres $(PY) -m pytest tests/state -q $(PYTEST_ARGS)
+
+# Benchmarks against references measured in the same run; writes docs/benchmarks.md (~10 min).
+bench: install
+	$(PY) -m bench.run
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -25,11 +25,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from fintech_ui.db import session_scope
 from fintech_ui.models import Item, User
 from fintech_ui.money import MoneyError, decimal_string, parse_amount
+from fintech_ui.password_pool import run_password_work
 from fintech_ui.security import PolicyError
 from fintech_ui.services import cart as carts
 from fintech_ui.services import catalogue, ledger, orders, throttle
 from fintech_ui.services.accounts import UsernameTaken, authenticate, register
-from fintech_ui.services.sessions import create_session, resolve_session, revoke_session
+from fintech_ui.services.sessions import create_session, resolve_user, revoke_session
 from fintech_ui.settings import get_settings
 
 MAX_BODY_BYTES = 16 * 1024
@@ -54,6 +55,16 @@ async def _in_db(fn: Callable[..., T], *args: Any, read_only: bool = False, **kw
             return fn(db, *args, **kwargs)
 
     return await asyncio.to_thread(work)
+
+
+async def _in_password_pool(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Like _in_db, on the bcrypt threads: a login storm must not take the database threads."""
+
+    def work() -> T:
+        with session_scope() as db:
+            return fn(db, *args, **kwargs)
+
+    return await run_password_work(work)
 
 
 # ---------------------------------------------------------------- request bodies
@@ -111,7 +122,9 @@ async def current_user(request: Request) -> User:
     token = _bearer_token(request)
     if not token:
         raise ApiError(401, "Token is missing!")
-    user = await _in_db(resolve_session, token, settings=get_settings(), now=_now())
+    user = await asyncio.to_thread(
+        resolve_user, session_scope, token, settings=get_settings(), now=_now()
+    )
     if user is None:
         raise ApiError(401, "Invalid Token!")
     return user
@@ -319,7 +332,7 @@ async def register_user(request: Request) -> JSONResponse:
     """Create an account (same rules as the web form)."""
     body: Credentials = await _body(request, Credentials)
     try:
-        user = await _in_db(
+        user = await _in_password_pool(
             register,
             username=body.username,
             password=body.password,
@@ -356,7 +369,7 @@ async def log_in(request: Request) -> JSONResponse:
             return "", outcome.retry_after
         return create_session(db, user=outcome.user, settings=settings, now=now), 0
 
-    token, retry_after = await _in_db(work)
+    token, retry_after = await _in_password_pool(work)
     if retry_after:
         raise ApiError(
             429, "Too many failed attempts. Try again later.", {"Retry-After": str(retry_after)}

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 
 from sqlalchemy import delete, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from fintech_ui.models import AuthSession, LoginCode, User
 from fintech_ui.security import TokenClaims, decode_token, issue_token
@@ -34,18 +37,27 @@ def _token_for(row: AuthSession, settings: Settings) -> str:
     return issue_token(claims, key=settings.secret_key)
 
 
-def resolve_session(db: Session, token: object, *, settings: Settings, now: int) -> User | None:
-    """The active user behind a live session token, else None; extends the idle timeout."""
+@dataclass(frozen=True)
+class SessionCheck:
+    """Who a token belongs to (None: nobody), and whether its idle clock is due a refresh."""
+
+    user: User | None
+    session_id: int | None = None
+    touch_due: bool = False
+
+
+def check_session(db: Session, token: object, *, settings: Settings, now: int) -> SessionCheck:
+    """Validate a token against its session row without writing (runs in a read transaction)."""
     claims = decode_token(token, key=settings.secret_key, now=now)
     if claims is None:
-        return None
+        return SessionCheck(user=None)
     found = db.exec(
         select(AuthSession, User)
         .join(User, User.id == AuthSession.user_id)
         .where(AuthSession.jti == claims.jti)
     ).first()
     if found is None:
-        return None
+        return SessionCheck(user=None)
     row, user = found
     if (
         row.revoked_at is not None
@@ -54,10 +66,44 @@ def resolve_session(db: Session, token: object, *, settings: Settings, now: int)
         or not user.is_active
         or str(user.id) != claims.sub
     ):
-        return None
-    if now - row.last_seen_at >= TOUCH_EVERY_SECONDS:
-        db.exec(update(AuthSession).where(AuthSession.id == row.id).values(last_seen_at=now))
-    return user
+        return SessionCheck(user=None)
+    return SessionCheck(
+        user=user, session_id=row.id, touch_due=now - row.last_seen_at >= TOUCH_EVERY_SECONDS
+    )
+
+
+def touch_session(db: Session, *, session_id: int, now: int) -> None:
+    """Restart a live session's idle clock."""
+    db.exec(
+        update(AuthSession)
+        .where(col(AuthSession.id) == session_id, col(AuthSession.last_seen_at) < now)
+        .values(last_seen_at=now)
+    )
+
+
+def resolve_session(db: Session, token: object, *, settings: Settings, now: int) -> User | None:
+    """The active user behind a live session token, else None; extends the idle timeout."""
+    check = check_session(db, token, settings=settings, now=now)
+    if check.user is not None and check.touch_due:
+        touch_session(db, session_id=check.session_id, now=now)
+    return check.user
+
+
+def resolve_user(
+    scope: Callable[..., AbstractContextManager[Session]],
+    token: object,
+    *,
+    settings: Settings,
+    now: int,
+) -> User | None:
+    """resolve_session in a read transaction, plus a write only when the idle clock is due a
+    refresh (every 30 s), so checking a session on each event never queues behind writers."""
+    with scope(read_only=True) as db:
+        check = check_session(db, token, settings=settings, now=now)
+    if check.user is not None and check.touch_due:
+        with scope() as db:
+            touch_session(db, session_id=check.session_id, now=now)
+    return check.user
 
 
 def revoke_session(db: Session, token: object, *, settings: Settings, now: int) -> bool:

@@ -10,6 +10,7 @@ from urllib.parse import quote, urlencode
 import reflex as rx
 
 from fintech_ui.db import session_scope
+from fintech_ui.password_pool import run_password_work
 from fintech_ui.security import PolicyError, safe_next_path
 from fintech_ui.services.accounts import INVALID_LOGIN, UsernameTaken, authenticate, register
 from fintech_ui.services.cart import merge_visitor_cart
@@ -121,7 +122,7 @@ class AuthState(rx.State):
         except FormError as exc:
             self.login_error = str(exc)
             return None
-        code, retry_after = await asyncio.to_thread(
+        code, retry_after = await run_password_work(
             _log_in_sync,
             fields["username"],
             fields["password"],
@@ -148,7 +149,7 @@ class AuthState(rx.State):
             fields = form_fields(form_data, ("username", "password", "confirm_password"))
             if fields["password"] != fields["confirm_password"]:
                 raise FormError("Passwords do not match.")
-            code = await asyncio.to_thread(
+            code = await run_password_work(
                 _register_sync,
                 fields["username"],
                 fields["password"],

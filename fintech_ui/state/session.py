@@ -17,7 +17,7 @@ from starlette.requests import cookie_parser
 from fintech_ui.db import session_scope
 from fintech_ui.models import User
 from fintech_ui.security import SESSION_COOKIE
-from fintech_ui.services.sessions import resolve_session
+from fintech_ui.services.sessions import resolve_user
 from fintech_ui.settings import get_settings
 
 
@@ -28,17 +28,14 @@ def session_token(state: rx.State) -> str:
     return cookie_parser(state.router.headers.cookie or "").get(SESSION_COOKIE, "")
 
 
-def _resolve(token: str) -> User | None:
-    with session_scope() as db:
-        return resolve_session(db, token, settings=get_settings(), now=int(time.time()))
-
-
 async def current_user(state: rx.State) -> User | None:
     """The live, active user of this websocket's session, or None."""
     token = session_token(state)
     if not token:
         return None
-    return await asyncio.to_thread(_resolve, token)
+    return await asyncio.to_thread(
+        resolve_user, session_scope, token, settings=get_settings(), now=int(time.time())
+    )
 
 
 T = TypeVar("T")

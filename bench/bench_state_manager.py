@@ -1,0 +1,96 @@
+"""The cart event figures in the production configuration: Redis state manager, several workers.
+
+`reflex run --env prod` with GRANIAN_WORKERS workers (default: the machine's cores, at least
+2, at most 4; FINTECH_BENCH_WORKERS overrides), PostgreSQL (a database of its own on
+127.0.0.1:5432) and a private redis-server on a free port (FINTECH_REDIS_URL, which rxconfig.py
+turns into state_manager_mode="redis"). FINTECH_ENV=production. The same phases as
+bench_events, against the same bare echo server, alternately: 1 session p50/p99, 50 and 200
+sessions open loop p99 (the issue's <= 10 ms at 200 sessions applies here), saturation with 50.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+
+from bench import common
+from bench.bench_events import PASSWORD, Params, _run, db_breakdown, events_figures
+from bench.echo_server import EchoServer
+
+NAME = "state_manager"
+
+
+def production_workers() -> int:
+    """GRANIAN_WORKERS for the production figures."""
+    raw = os.environ.get("FINTECH_BENCH_WORKERS", "")
+    if raw.isdigit() and int(raw) > 0:
+        return int(raw)
+    return max(2, min(4, os.cpu_count() or 2))
+
+
+def main(quick: bool = False) -> None:
+    """Measure and write bench/results/state_manager.json."""
+    params = Params.for_run(quick)
+    workers = production_workers()
+    config = f"{workers} workers, PostgreSQL, Redis state"
+    meta = {
+        "title": "Cart add events, production configuration (Redis state manager)",
+        "configuration": (
+            f"reflex run --env prod, GRANIAN_WORKERS={workers}, PostgreSQL, private "
+            "redis-server (state_manager_mode=redis), FINTECH_ENV=production"
+        ),
+        "quick": quick,
+        "params": params.__dict__,
+        "bench_command": "python -m bench.bench_state_manager" + (" --quick" if quick else ""),
+    }
+    if not common.postgres_available():
+        figure = common.figure(
+            f"cart add round trips [{config}]",
+            None,
+            "ms",
+            notes="not measured: PostgreSQL on 127.0.0.1:5432 did not answer",
+        )
+        common.write_results(NAME, [figure], meta)
+        return
+    common.log(f"[state manager] PostgreSQL + private Redis + {workers} workers")
+    with (
+        common.RedisServer() as redis,
+        common.bench_database(
+            "postgres", bcrypt_rounds=12, environment="production", redis_url=redis.url
+        ) as env,
+    ):
+        common.seed(env, "demo")
+        users = common.create_users(env, params.users_needed(), prefix="shop", password=PASSWORD)
+        cookies: list[str | None] = [u.cookie for u in users[1:]]
+        with (
+            EchoServer() as echo_server,
+            common.ProductionApp(env, workers=workers) as app_server,
+        ):
+            common.log(f"[state manager] app at {app_server.url}, echo at {echo_server.url}")
+            app, echo, profiles = asyncio.run(
+                _run(
+                    params,
+                    app_server.url,
+                    echo_server.url,
+                    cookies,
+                    app_server.all_pids(),
+                    echo_server.all_pids(),
+                )
+            )
+            meta["app_command"] = app_server.command + " (FINTECH_REDIS_URL set)"
+            meta["echo_command"] = echo_server.command
+        common.log("[state manager] timing the add's database work alone")
+        meta["db_breakdown_ms"] = breakdown = db_breakdown(
+            env, users[0].token, params.breakdown_events
+        )
+    figures = events_figures(
+        app.suite, echo.suite, params, breakdown, profiles, config, workers=workers, sqlite=False
+    )
+    common.write_results(NAME, figures, meta)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a tiny smoke run")
+    main(parser.parse_args().quick)

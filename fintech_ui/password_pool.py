@@ -1,0 +1,26 @@
+"""Threads of their own for bcrypt work (login, registration).
+
+asyncio.to_thread shares the default executor with every database call of every user; a storm
+of logins (each ~0.25 s of bcrypt) would fill it and stall everyone's cart clicks. A separate
+pool, one thread short of the core count, leaves a core and the default executor to others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+_POOL = ThreadPoolExecutor(
+    max_workers=max(1, (os.cpu_count() or 2) - 1), thread_name_prefix="password"
+)
+
+
+async def run_password_work(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """fn(*args, **kwargs) on the password pool, awaited without blocking the event loop."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_POOL, functools.partial(fn, *args, **kwargs))
