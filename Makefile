@@ -22,9 +22,11 @@ install: $(STAMP)
 db: install
 	$(PY) -m fintech_ui.db upgrade
 
+# The dev server reloads when files under the project change: not for the database's own writes.
 run: db
 	$(PY) -m fintech_ui.seed demo
-	$(VENV)/bin/reflex run
+	REFLEX_HOT_RELOAD_EXCLUDE_PATHS=$(CURDIR)/data:$(CURDIR)/tests:$(CURDIR)/bench:$(CURDIR)/docs \
+	  $(VENV)/bin/reflex run
 
 # Production: several backend workers behind one port (frontend build served by them too).
 # Needs FINTECH_DATABASE_URL (PostgreSQL) and FINTECH_REDIS_URL for more than one worker.

@@ -4,20 +4,24 @@ The same code runs on one machine (SQLite, state on disk) or scaled out (Postgre
 state manager, several workers): only environment variables differ.
 """
 
-import functools
 import os
 
 import reflex as rx
 
 try:
     # Reflex 0.10.1 starts granian without respawn_failed_workers, so one crashed worker
-    # brings the whole production server down. Respawn it instead (see tests/scale).
+    # brings the whole production server down. Respawn it instead (see tests/scale). A
+    # subclass, not a partial: Reflex subclasses granian's Server itself.
     import granian.server
 
-    if not isinstance(granian.server.Server, functools.partial):
-        granian.server.Server = functools.partial(
-            granian.server.Server, respawn_failed_workers=True
-        )
+    class _RespawningServer(granian.server.Server):
+        def __init__(self, *args, **kwargs):
+            kwargs.setdefault("respawn_failed_workers", True)
+            super().__init__(*args, **kwargs)
+
+    if not getattr(granian.server.Server, "_fintech_respawns", False):
+        _RespawningServer._fintech_respawns = True
+        granian.server.Server = _RespawningServer
 except ImportError:  # granian is only needed for `reflex run --env prod`
     pass
 
