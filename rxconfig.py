@@ -14,13 +14,17 @@ try:
     # subclass, not a partial: Reflex subclasses granian's Server itself.
     import granian.server
 
-    class _RespawningServer(granian.server.Server):
-        def __init__(self, *args, **kwargs):
-            kwargs.setdefault("respawn_failed_workers", True)
-            super().__init__(*args, **kwargs)
+    _Server = granian.server.Server
+    # Patch once, and only a real class (another launcher may already have wrapped it).
+    if isinstance(_Server, type) and not getattr(_Server, "_fintech_respawns", False):
 
-    if not getattr(granian.server.Server, "_fintech_respawns", False):
-        _RespawningServer._fintech_respawns = True
+        class _RespawningServer(_Server):
+            _fintech_respawns = True
+
+            def __init__(self, *args, **kwargs):
+                kwargs.setdefault("respawn_failed_workers", True)
+                super().__init__(*args, **kwargs)
+
         granian.server.Server = _RespawningServer
 except ImportError:  # granian is only needed for `reflex run --env prod`
     pass

@@ -10,7 +10,8 @@ code under fintech_ui/ is unchanged), A/B against the unpatched app started besi
 FINDINGS = """
 ## Causes of the misses and suggested fixes
 
-**Applied since these findings were measured** (the figures above come from a run after them):
+**Applied after these findings were measured** (check the date of the figures above: a run
+before these changes does not show their effect; `make bench` measures the current code):
 the cart change and its re-read now share one transaction and one thread hop
 (`CartState._change`); the session check on every event is a read transaction that writes only
 when the idle clock is due (`services.sessions.resolve_user`); bcrypt runs on a pool of its own
