@@ -22,10 +22,10 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from fintech_ui.db import session_scope
+from fintech_ui.db import run_in_transaction, session_scope
 from fintech_ui.models import Item, User
 from fintech_ui.money import MoneyError, decimal_string, parse_amount
-from fintech_ui.password_pool import run_password_work
+from fintech_ui.password_pool import PASSWORD_POOL
 from fintech_ui.security import PolicyError
 from fintech_ui.services import cart as carts
 from fintech_ui.services import catalogue, ledger, orders, throttle
@@ -49,22 +49,12 @@ def _now() -> int:
     return int(time.time())
 
 
-async def _in_db(fn: Callable[..., T], *args: Any, read_only: bool = False, **kwargs: Any) -> T:
-    def work() -> T:
-        with session_scope(read_only=read_only) as db:
-            return fn(db, *args, **kwargs)
-
-    return await asyncio.to_thread(work)
+_in_db = run_in_transaction
 
 
 async def _in_password_pool(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Like _in_db, on the bcrypt threads: a login storm must not take the database threads."""
-
-    def work() -> T:
-        with session_scope() as db:
-            return fn(db, *args, **kwargs)
-
-    return await run_password_work(work)
+    return await run_in_transaction(fn, *args, executor=PASSWORD_POOL, **kwargs)
 
 
 # ---------------------------------------------------------------- request bodies

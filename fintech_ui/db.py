@@ -6,11 +6,14 @@ existing database keeps every user's data. `python -m fintech_ui.db upgrade` is 
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -23,6 +26,7 @@ from sqlmodel import Session, create_engine
 from fintech_ui.settings import ConfigError, get_settings
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+T = TypeVar("T")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -85,6 +89,24 @@ def session_scope(*, read_only: bool = False) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+async def run_in_transaction(
+    fn: Callable[..., T],
+    /,
+    *args: Any,
+    read_only: bool = False,
+    executor: Executor | None = None,
+    **kwargs: Any,
+) -> T:
+    """fn(db, *args, **kwargs) in one transaction, on a worker thread (the default executor
+    unless given), awaited without blocking the event loop."""
+
+    def work() -> T:
+        with session_scope(read_only=read_only) as db:
+            return fn(db, *args, **kwargs)
+
+    return await asyncio.get_running_loop().run_in_executor(executor, work)
 
 
 def migrate(url: str | None = None) -> None:

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-_POOL = ThreadPoolExecutor(
+PASSWORD_POOL = ThreadPoolExecutor(
     max_workers=max(1, (os.cpu_count() or 2) - 1), thread_name_prefix="password"
 )
 
@@ -23,4 +23,4 @@ _POOL = ThreadPoolExecutor(
 async def run_password_work(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     """fn(*args, **kwargs) on the password pool, awaited without blocking the event loop."""
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_POOL, functools.partial(fn, *args, **kwargs))
+    return await loop.run_in_executor(PASSWORD_POOL, functools.partial(fn, *args, **kwargs))

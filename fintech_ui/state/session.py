@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
-from typing import Any, TypeVar
 
 import reflex as rx
 from starlette.requests import cookie_parser
 
-from fintech_ui.db import session_scope
+from fintech_ui.db import run_in_transaction, session_scope
 from fintech_ui.models import User
 from fintech_ui.security import SESSION_COOKIE
 from fintech_ui.services.sessions import resolve_user
@@ -38,17 +36,7 @@ async def current_user(state: rx.State) -> User | None:
     )
 
 
-T = TypeVar("T")
-
-
-async def run_db(fn: Callable[..., T], /, *args: Any, read_only: bool = False, **kwargs: Any) -> T:
-    """fn(db, *args, **kwargs) in one transaction, in a worker thread off the event loop."""
-
-    def work() -> T:
-        with session_scope(read_only=read_only) as db:
-            return fn(db, *args, **kwargs)
-
-    return await asyncio.to_thread(work)
+run_db = run_in_transaction  # fn(db, ...) in one transaction, off the event loop
 
 
 def now() -> int:
