@@ -25,7 +25,6 @@ figure's notes, and candidate fixes are timed on the same database (metadata "di
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import shutil
@@ -39,7 +38,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
+from bench.common import figure as _figure
+from bench.common import nearest_rank, write_results
+
 NAME = "catalogue_db"
 PG_SERVER = os.environ.get(
     "FINTECH_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -61,57 +62,6 @@ ITEM_COLUMNS = (
 
 
 # ---------------------------------------------------------------- results (self-contained)
-
-
-def _figure(
-    figure: str,
-    value: float | None,
-    unit: str,
-    *,
-    reference_label: str | None = None,
-    reference_value: float | None = None,
-    target: str | None = None,
-    met: bool | None = None,
-    notes: str = "",
-) -> dict[str, Any]:
-    ratio = None
-    if value is not None and reference_value:
-        ratio = round(value / reference_value, 3)
-    return {
-        "figure": figure,
-        "value": None if value is None else round(value, 3),
-        "unit": unit,
-        "reference_label": reference_label,
-        "reference_value": None if reference_value is None else round(reference_value, 3),
-        "ratio": ratio,
-        "target": target,
-        "met": met,
-        "notes": notes,
-    }
-
-
-def _write_results(figures: list[dict[str, Any]], meta: dict[str, Any]) -> Path:
-    """bench.common.write_results when it exists, else the same JSON shape written here."""
-    try:
-        from bench.common import write_results
-    except ImportError:
-        write_results = None
-    if write_results is not None:
-        written = write_results(NAME, figures, meta)
-        return Path(written) if written else RESULTS_DIR / f"{NAME}.json"
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path = RESULTS_DIR / f"{NAME}.json"
-    payload = {"name": NAME, "figures": figures, "meta": meta}
-    path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    return path
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
 
 
 # ---------------------------------------------------------------- environment
@@ -372,20 +322,20 @@ def _bench_backend(
         figures = []
         for kind, values in timings.items():
             target_ms = SEARCH_TARGET_MS if kind == "search" else PAGE_TARGET_MS
-            p50, p99 = _pct(values, 50), _pct(values, 99)
-            raw_p99 = _pct(raw[kind], 99)
+            p50, p99 = nearest_rank(values, 50), nearest_rank(values, 99)
+            raw_p99 = nearest_rank(raw[kind], 99)
             split: dict[str, list[float]] = {}
             for (_ms, statements), parts in zip(captured[kind], per_statement[kind], strict=True):
                 for (statement, _params), part in zip(statements, parts, strict=True):
                     split.setdefault(_statement_kind(statement), []).append(part)
             split_text = ", ".join(
-                f"{name} x{len(ms) / len(values):.2f}/request p50 {_pct(ms, 50):.2f} / "
-                f"p99 {_pct(ms, 99):.2f} ms"
+                f"{name} x{len(ms) / len(values):.2f}/request p50 {nearest_rank(ms, 50):.2f} / "
+                f"p99 {nearest_rank(ms, 99):.2f} ms"
                 for name, ms in split.items()
             )
             notes = (
                 f"{len(values)} requests over {total_items:,} products; app p50 {p50:.2f} ms, "
-                f"raw p50 {_pct(raw[kind], 50):.2f} ms; raw statements: {split_text}; "
+                f"raw p50 {nearest_rank(raw[kind], 50):.2f} ms; raw statements: {split_text}; "
                 f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
             )
             met = p99 <= target_ms
@@ -424,7 +374,7 @@ def _timed(run, statement: str, params: Any, repeat: int) -> str:
         run(statement, params)
         values.append((time.perf_counter() - started) * 1000)
     values = values[3:]
-    return f"p50 {_pct(values, 50):.2f} / p99 {_pct(values, 99):.2f} ms"
+    return f"p50 {nearest_rank(values, 50):.2f} / p99 {nearest_rank(values, 99):.2f} ms"
 
 
 def _diagnose_sqlite(path: str, repeat: int) -> dict[str, str]:
@@ -672,7 +622,7 @@ def main(quick: bool = False) -> None:
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     meta["load_average_at_end"] = round(os.getloadavg()[0], 2)
-    path = _write_results(figures, meta)
+    path = write_results(NAME, figures, meta)
     for fig in figures:
         print(
             f"{fig['figure']}: {fig['value']} {fig['unit']} (raw {fig['reference_value']}, "

@@ -30,7 +30,6 @@ balance, every balance equal to the sum of its ledger, one debit per order, and 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import random
 import secrets
@@ -48,8 +47,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.common import figure as _figure
+from bench.common import nearest_rank, write_results
+
 REPO = Path(__file__).resolve().parent.parent
-RESULTS_DIR = REPO / "bench" / "results"
 NAME = "checkout"
 PYTHON = str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv").is_dir() else sys.executable
 PG_SERVER = os.environ.get(
@@ -68,58 +69,8 @@ PEPPER = "bench-pepper-" + "p" * 40
 # ---------------------------------------------------------------- results (self-contained)
 
 
-def _figure(
-    figure: str,
-    value: float | None,
-    unit: str,
-    *,
-    reference_label: str | None = None,
-    reference_value: float | None = None,
-    target: str | None = None,
-    met: bool | None = None,
-    notes: str = "",
-) -> dict[str, Any]:
-    ratio = None
-    if value is not None and reference_value:
-        ratio = round(value / reference_value, 3)
-    return {
-        "figure": figure,
-        "value": None if value is None else round(value, 3),
-        "unit": unit,
-        "reference_label": reference_label,
-        "reference_value": None if reference_value is None else round(reference_value, 3),
-        "ratio": ratio,
-        "target": target,
-        "met": met,
-        "notes": notes,
-    }
-
-
-def _write_results(figures: list[dict[str, Any]], meta: dict[str, Any]) -> Path:
-    """bench.common.write_results when it exists, else the same JSON shape written here."""
-    try:
-        from bench.common import write_results
-    except ImportError:
-        write_results = None
-    if write_results is not None:
-        written = write_results(NAME, figures, meta)
-        return Path(written) if written else RESULTS_DIR / f"{NAME}.json"
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path = RESULTS_DIR / f"{NAME}.json"
-    payload = {"name": NAME, "figures": figures, "meta": meta}
-    path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    return path
-
-
 def _log(message: str) -> None:
     print(f"[checkout {time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
 
 
 # ---------------------------------------------------------------- the reference server
@@ -743,8 +694,8 @@ def _summary(result: RunResult) -> str:
     statuses = ", ".join(f"{status}: {count}" for status, count in sorted(result.statuses.items()))
     text = (
         f"{result.ok} orders in {result.seconds:.2f} s ({result.answered / result.seconds:.0f} "
-        f"answers/s; {statuses}); latency p50 {_pct(result.latencies_ms, 50):.0f} ms, "
-        f"p99 {_pct(result.latencies_ms, 99):.0f} ms"
+        f"answers/s; {statuses}); latency p50 {nearest_rank(result.latencies_ms, 50):.0f} ms, "
+        f"p99 {nearest_rank(result.latencies_ms, 99):.0f} ms"
     )
     if result.server_cpu_seconds:
         text += f"; server CPU {_cpu_per_answer(result):.1f} ms per answer"
@@ -1053,7 +1004,7 @@ def main(quick: bool = False) -> None:
             meta.update(info)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    path = _write_results(figures, meta)
+    path = write_results(NAME, figures, meta)
     for fig in figures:
         print(
             f"{fig['figure']}: {fig['value']} {fig['unit']} (ref {fig['reference_value']}, "

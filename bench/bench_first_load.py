@@ -42,9 +42,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.common import figure as _figure
+from bench.common import write_results
+
 REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "bench"
-RESULTS_DIR = BENCH / "results"
 NAME = "first_load"
 PYTHON = str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv").is_dir() else sys.executable
 CHROMIUM = os.environ.get("FINTECH_CHROMIUM", "/usr/bin/chromium")
@@ -133,49 +135,6 @@ INIT_SCRIPT = """
 
 
 # ---------------------------------------------------------------- results (self-contained)
-
-
-def _figure(
-    figure: str,
-    value: float | None,
-    unit: str,
-    *,
-    reference_label: str | None = None,
-    reference_value: float | None = None,
-    target: str | None = None,
-    met: bool | None = None,
-    notes: str = "",
-) -> dict[str, Any]:
-    ratio = None
-    if value is not None and reference_value:
-        ratio = round(value / reference_value, 3)
-    return {
-        "figure": figure,
-        "value": None if value is None else round(value, 3),
-        "unit": unit,
-        "reference_label": reference_label,
-        "reference_value": None if reference_value is None else round(reference_value, 3),
-        "ratio": ratio,
-        "target": target,
-        "met": met,
-        "notes": notes,
-    }
-
-
-def _write_results(figures: list[dict[str, Any]], meta: dict[str, Any]) -> Path:
-    """bench.common.write_results when it exists, else the same JSON shape written here."""
-    try:
-        from bench.common import write_results
-    except ImportError:
-        write_results = None
-    if write_results is not None:
-        written = write_results(NAME, figures, meta)
-        return Path(written) if written else RESULTS_DIR / f"{NAME}.json"
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path = RESULTS_DIR / f"{NAME}.json"
-    payload = {"name": NAME, "figures": figures, "meta": meta}
-    path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    return path
 
 
 def _log(message: str) -> None:
@@ -563,7 +522,7 @@ def main(quick: bool = False) -> None:
             ),
         )
     )
-    path = _write_results(figures, meta)
+    path = write_results(NAME, figures, meta)
     for fig in figures:
         print(
             f"{fig['figure']}: {fig['value']} {fig['unit']} (blank {fig['reference_value']}, "

@@ -64,6 +64,14 @@ def percentile(values: Sequence[float], p: float) -> float:
     return float(ordered[low] + (ordered[high] - ordered[low]) * (rank - low))
 
 
+def nearest_rank(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0-100) as the nearest-ranked sample (no interpolation)."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
+
+
 def summarize_ms(latencies_s: Sequence[float]) -> dict[str, float]:
     """n, mean, p50, p90, p99 and max of latencies given in seconds, in milliseconds."""
     ms = [v * 1000.0 for v in latencies_s]
