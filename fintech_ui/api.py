@@ -22,10 +22,9 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from fintech_ui.db import run_in_transaction, session_scope
+from fintech_ui.db import run, session_scope
 from fintech_ui.models import Item, User
 from fintech_ui.money import MoneyError, decimal_string, parse_amount
-from fintech_ui.password_pool import PASSWORD_POOL
 from fintech_ui.security import PolicyError
 from fintech_ui.services import cart as carts
 from fintech_ui.services import catalogue, ledger, orders, throttle
@@ -49,12 +48,12 @@ def _now() -> int:
     return int(time.time())
 
 
-_in_db = run_in_transaction
+_in_db = run
 
 
 async def _in_password_pool(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Like _in_db, on the bcrypt threads: a login storm must not take the database threads."""
-    return await run_in_transaction(fn, *args, executor=PASSWORD_POOL, **kwargs)
+    return await run(fn, *args, passwords=True, **kwargs)
 
 
 # ---------------------------------------------------------------- request bodies

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import sys
+import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -73,14 +75,20 @@ def get_engine() -> Engine:
     return make_engine(get_settings().database_url)
 
 
+def now() -> int:
+    """The current UNIX time in whole seconds: the one clock every use case is given."""
+    return int(time.time())
+
+
 @contextmanager
-def session_scope(*, read_only: bool = False) -> Iterator[Session]:
-    """A transaction that commits on success and rolls back on any error.
+def session_scope(engine: Engine | None = None, *, read_only: bool = False) -> Iterator[Session]:
+    """A transaction on `engine` (the app's by default) that commits on success and rolls
+    back on any error.
 
     On SQLite a writing transaction takes the database's write lock when it begins;
     pass read_only=True for transactions that only read, so they never queue.
     """
-    with Session(get_engine(), expire_on_commit=False) as session:
+    with Session(engine or get_engine(), expire_on_commit=False) as session:
         if not read_only:
             session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
         try:
@@ -91,21 +99,33 @@ def session_scope(*, read_only: bool = False) -> Iterator[Session]:
             raise
 
 
-async def run_in_transaction(
-    fn: Callable[..., T],
+# bcrypt work (login, registration, password change) gets threads of its own: a storm of
+# logins (~0.25 s each) on the default executor would stall every user's cart clicks. One
+# thread short of the core count leaves a core and the default executor to everyone else.
+PASSWORD_POOL = ThreadPoolExecutor(
+    max_workers=max(1, (os.cpu_count() or 2) - 1), thread_name_prefix="password"
+)
+
+
+async def run(
+    use_case: Callable[..., T],
     /,
     *args: Any,
     read_only: bool = False,
-    executor: Executor | None = None,
+    passwords: bool = False,
     **kwargs: Any,
 ) -> T:
-    """fn(db, *args, **kwargs) in one transaction, on a worker thread (the default executor
-    unless given), awaited without blocking the event loop."""
+    """use_case(db, *args, **kwargs) in one transaction on a worker thread, awaited without
+    blocking the event loop: the one way the UI and the API reach the database.
+
+    passwords=True runs it on the bcrypt pool instead of the default executor.
+    """
 
     def work() -> T:
         with session_scope(read_only=read_only) as db:
-            return fn(db, *args, **kwargs)
+            return use_case(db, *args, **kwargs)
 
+    executor = PASSWORD_POOL if passwords else None
     return await asyncio.get_running_loop().run_in_executor(executor, work)
 
 

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from fintech_ui.db import PASSWORD_POOL
+
 T = TypeVar("T")
-PASSWORD_POOL = ThreadPoolExecutor(
-    max_workers=max(1, (os.cpu_count() or 2) - 1), thread_name_prefix="password"
-)
 
 
 async def run_password_work(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:

@@ -12,7 +12,7 @@ import time
 import reflex as rx
 from starlette.requests import cookie_parser
 
-from fintech_ui.db import run_in_transaction, session_scope
+from fintech_ui.db import run, session_scope
 from fintech_ui.models import User
 from fintech_ui.security import SESSION_COOKIE
 from fintech_ui.services.sessions import resolve_user
@@ -36,7 +36,7 @@ async def current_user(state: rx.State) -> User | None:
     )
 
 
-run_db = run_in_transaction  # fn(db, ...) in one transaction, off the event loop
+run_db = run  # fn(db, ...) in one transaction, off the event loop
 
 
 def now() -> int:
