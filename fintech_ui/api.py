@@ -6,7 +6,6 @@ token in `x-access-tokens`; that conversation works unchanged with /api in front
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import json
@@ -22,13 +21,14 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from fintech_ui.db import run, session_scope
-from fintech_ui.models import Item, User
+from fintech_ui.db import run
+from fintech_ui.models import Item
 from fintech_ui.money import MoneyError, decimal_string, parse_amount
 from fintech_ui.security import PolicyError
 from fintech_ui.services import cart as carts
 from fintech_ui.services import catalogue, ledger, orders, throttle
 from fintech_ui.services.accounts import UsernameTaken, authenticate, register
+from fintech_ui.services.sessions import UserView as User
 from fintech_ui.services.sessions import create_session, resolve_user, revoke_session
 from fintech_ui.settings import get_settings
 
@@ -111,9 +111,7 @@ async def current_user(request: Request) -> User:
     token = _bearer_token(request)
     if not token:
         raise ApiError(401, "Token is missing!")
-    user = await asyncio.to_thread(
-        resolve_user, session_scope, token, settings=get_settings(), now=_now()
-    )
+    user = await run(resolve_user, token, settings=get_settings(), now=_now(), read_only=True)
     if user is None:
         raise ApiError(401, "Invalid Token!")
     return user
@@ -237,10 +235,10 @@ def _cart_json(lines: list[carts.LineView]) -> dict[str, Any]:
 
 def _order_json(view: orders.OrderView) -> dict[str, Any]:
     return {
-        "id": view.order.id,
-        "created_at": view.order.created_at,
-        "total": decimal_string(view.order.total_cents),
-        "total_cents": view.order.total_cents,
+        "id": view.id,
+        "created_at": view.created_at,
+        "total": decimal_string(view.total_cents),
+        "total_cents": view.total_cents,
         "lines": [
             {
                 "item_id": line.item_id,
@@ -453,9 +451,8 @@ async def checkout(request: Request, user: AuthUser) -> JSONResponse:
     body: CheckoutBody = await _body(request, CheckoutBody, optional=True)
     key = request.headers.get("idempotency-key", "")
     try:
-        order = await asyncio.to_thread(
-            orders.checkout,
-            session_scope,
+        view = await run(
+            orders.checkout_or_replay,
             user_id=user.id,
             idempotency_key=key,
             item_id=body.item_id,
@@ -467,7 +464,6 @@ async def checkout(request: Request, user: AuthUser) -> JSONResponse:
         raise ApiError(409, str(exc)) from None
     except orders.CheckoutError as exc:
         raise ApiError(422, str(exc)) from None
-    view = await _in_db(orders.get_order, user_id=user.id, order_id=order.id, read_only=True)
     return JSONResponse(_order_json(view), status_code=201)
 
 

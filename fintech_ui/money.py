@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 
+from fintech_ui.errors import DomainError
+
 # ASCII digits only; commas only as thousands separators ("1,234.56"), never as a decimal
 # comma ("1,50" is refused, not read as 150).
 _AMOUNT = re.compile(r"(?P<whole>\d{1,3}(?:,\d{3})+|\d{1,9})(?:\.(?P<frac>\d{1,2}))?", re.ASCII)
 
 
-class MoneyError(ValueError):
+class MoneyError(DomainError):
     """Text that is not an amount of money; the message is safe to show."""
 
 

@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 import bcrypt
 import jwt
 
+from fintech_ui.errors import DomainError
+
 USERNAME_MIN, USERNAME_MAX = 3, 32
 PASSWORD_MIN, PASSWORD_MAX = 12, 128
 USERNAME_PUNCTUATION = frozenset("._-")
@@ -27,7 +29,7 @@ SESSION_COOKIE = "fintech_session"  # HttpOnly: page scripts never see the token
 _COMMON_PASSWORDS_FILE = Path(__file__).parent / "data" / "common_passwords.txt"
 
 
-class PolicyError(ValueError):
+class PolicyError(DomainError):
     """Input breaks an account rule; the message is safe to show to the user."""
 
 

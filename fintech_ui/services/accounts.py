@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from fintech_ui.errors import DomainError
 from fintech_ui.models import Account, User
 from fintech_ui.security import (
     PolicyError,
@@ -19,14 +20,20 @@ from fintech_ui.security import (
     verify_password,
 )
 from fintech_ui.services import throttle
-from fintech_ui.services.sessions import revoke_user_sessions
+from fintech_ui.services.cart import merge_visitor_cart
+from fintech_ui.services.sessions import (
+    UserView,
+    create_login_code,
+    create_session,
+    revoke_user_sessions,
+)
 from fintech_ui.settings import Settings
 
 INVALID_LOGIN = "Invalid username or password"
 USERNAME_TAKEN = "That username is taken. Choose another."
 
 
-class UsernameTaken(Exception):
+class UsernameTaken(DomainError):
     """Another account already has this username (compared case-insensitively)."""
 
 
@@ -108,3 +115,97 @@ def disable_user(db: Session, *, user_id: int, now: int) -> None:
         user.is_active = False
         db.add(user)
         revoke_user_sessions(db, user_id=user_id, now=now)
+
+
+# --- use cases --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """A logged-in user and how to hand them their session; otherwise None and a wait.
+
+    The web UI gets `login_code` (swapped for an HttpOnly cookie, so the token never reaches
+    page scripts) and an empty `token`; the API gets `token` itself.
+    """
+
+    user: UserView | None
+    token: str = ""
+    login_code: str = ""
+    retry_after: int = 0
+
+
+def _start_session(
+    db: Session,
+    user: User,
+    *,
+    visitor_token: object,
+    next_path: str | None,
+    settings: Settings,
+    now: int,
+) -> LoginResult:
+    # The one way into a session, shared by log-in and registration, UI and API.
+    if user.id is None:
+        raise ValueError("user is not stored")
+    merge_visitor_cart(db, visitor_token=visitor_token, user_id=user.id, now=now)
+    token = create_session(db, user=user, settings=settings, now=now)
+    if next_path is None:
+        return LoginResult(user=UserView.of(user), token=token)
+    code = create_login_code(db, token=token, next_path=next_path, settings=settings, now=now)
+    return LoginResult(user=UserView.of(user), login_code=code)
+
+
+def log_in(
+    db: Session,
+    *,
+    username: object,
+    password: object,
+    address: str,
+    settings: Settings,
+    now: int,
+    visitor_token: object = None,
+    next_path: str | None = None,
+) -> LoginResult:
+    """Check the credentials under the throttle, merge the visitor's cart, open a session.
+
+    With `next_path` (the web UI) the session is handed over as a single-use login code
+    that returns there; without it (the API) as the token itself.
+    """
+    outcome = authenticate(
+        db, username=username, password=password, address=address, settings=settings, now=now
+    )
+    if outcome.user is None:
+        return LoginResult(user=None, retry_after=outcome.retry_after)
+    return _start_session(
+        db,
+        outcome.user,
+        visitor_token=visitor_token,
+        next_path=next_path,
+        settings=settings,
+        now=now,
+    )
+
+
+def register_and_log_in(
+    db: Session,
+    *,
+    username: object,
+    password: object,
+    settings: Settings,
+    now: int,
+    visitor_token: object = None,
+    next_path: str | None = None,
+) -> LoginResult:
+    """Create the account and log in as it; PolicyError or UsernameTaken explain a refusal."""
+    user = register(db, username=username, password=password, settings=settings, now=now)
+    return _start_session(
+        db, user, visitor_token=visitor_token, next_path=next_path, settings=settings, now=now
+    )
+
+
+def create_account(
+    db: Session, *, username: object, password: object, settings: Settings, now: int
+) -> UserView:
+    """Create an account without logging in (POST /register answers with its id only)."""
+    return UserView.of(
+        register(db, username=username, password=password, settings=settings, now=now)
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 
@@ -9,6 +11,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from fintech_ui.errors import DomainError
 from fintech_ui.models import Cart, CartLine, Item
 from fintech_ui.services.catalogue import get_active_item
 
@@ -16,7 +19,7 @@ MAX_QUANTITY = 50
 MAX_LINES = 100
 
 
-class CartError(ValueError):
+class CartError(DomainError):
     """A cart change that breaks a rule; the message is safe to show."""
 
 
@@ -51,6 +54,36 @@ class LineView:
     def price_changed(self) -> bool:
         """The price moved since the shopper last saw it."""
         return self.unit_price_cents != self.seen_price_cents
+
+
+@dataclass(frozen=True)
+class CartSummary:
+    """What every cart change answers with: the lines, their totals and a version.
+
+    `version` is a short digest of the lines, quantities and prices (current and seen): it
+    changes with any of them and with nothing else, so a client can tell that the cart it
+    shows is out of date.
+    """
+
+    lines: tuple[LineView, ...]
+    total_cents: int
+    count: int
+    prices_changed: bool
+    version: str
+
+
+def summarize(lines: list[LineView] | tuple[LineView, ...]) -> CartSummary:
+    """The one place a cart's total, count, price flag and version are computed."""
+    state = sorted(
+        (ln.item_id, ln.quantity, ln.unit_price_cents, ln.seen_price_cents) for ln in lines
+    )
+    return CartSummary(
+        lines=tuple(lines),
+        total_cents=sum(line.line_total_cents for line in lines),
+        count=sum(line.quantity for line in lines),
+        prices_changed=any(line.price_changed for line in lines),
+        version=hashlib.sha256(json.dumps(state).encode()).hexdigest()[:12],
+    )
 
 
 def new_visitor_token() -> str:
@@ -157,7 +190,7 @@ def add_item(db: Session, owner: CartOwner, *, item_id: object, quantity: object
     db.add(line)
 
 
-def set_quantity(
+def set_line_quantity(
     db: Session, owner: CartOwner, *, item_id: object, quantity: object, now: int
 ) -> None:
     """Set a line's quantity (1 to the limit); the line must already be in the cart."""
@@ -184,7 +217,7 @@ def decrease_quantity(db: Session, owner: CartOwner, *, item_id: object, now: in
     if current.quantity <= 1:
         remove_item(db, owner, item_id=item_id, now=now)
     else:
-        set_quantity(db, owner, item_id=item_id, quantity=current.quantity - 1, now=now)
+        set_line_quantity(db, owner, item_id=item_id, quantity=current.quantity - 1, now=now)
 
 
 def remove_item(db: Session, owner: CartOwner, *, item_id: object, now: int) -> None:
@@ -292,11 +325,6 @@ def merge_visitor_cart(db: Session, *, visitor_token: object, user_id: int, now:
     db.delete(visitor)
 
 
-def item_count(db: Session, owner: CartOwner) -> int:
-    """Units in the cart, for the navigation badge."""
-    return sum(line.quantity for line in lines(db, owner))
-
-
 def remove_lines(db: Session, owner: CartOwner, item_ids: list[int]) -> None:
     """Drop bought lines after checkout."""
     cart = _find_cart(db, owner)
@@ -306,3 +334,47 @@ def remove_lines(db: Session, owner: CartOwner, item_ids: list[int]) -> None:
                 col(CartLine.cart_id) == cart.id, col(CartLine.item_id).in_(item_ids)
             )
         )
+
+
+# --- use cases: one per shopper action, each answering with the cart as it now is --------
+
+
+def view(db: Session, owner: CartOwner | None) -> CartSummary:
+    """The cart as the database has it (no owner yet: an empty cart)."""
+    return summarize(lines(db, owner) if owner is not None else [])
+
+
+def add(
+    db: Session, owner: CartOwner, *, item_id: object, quantity: object, now: int
+) -> CartSummary:
+    """Put more units of a product in the cart."""
+    add_item(db, owner, item_id=item_id, quantity=quantity, now=now)
+    return view(db, owner)
+
+
+def set_quantity(
+    db: Session, owner: CartOwner, *, item_id: object, quantity: object, now: int
+) -> CartSummary:
+    """Set a line's quantity (1 to the limit); the line must already be in the cart."""
+    set_line_quantity(db, owner, item_id=item_id, quantity=quantity, now=now)
+    return view(db, owner)
+
+
+def decrease(db: Session, owner: CartOwner, *, item_id: object, now: int) -> CartSummary:
+    """One unit fewer; a line at one unit goes."""
+    decrease_quantity(db, owner, item_id=item_id, now=now)
+    return view(db, owner)
+
+
+def remove(db: Session, owner: CartOwner, *, item_id: object, now: int) -> CartSummary:
+    """Take a product out of the cart."""
+    remove_item(db, owner, item_id=item_id, now=now)
+    return view(db, owner)
+
+
+def accept_prices(
+    db: Session, owner: CartOwner, *, now: int, shown: dict[int, int] | None = None
+) -> CartSummary:
+    """Confirm the changed prices (those on the shopper's screen, when given)."""
+    accept_current_prices(db, owner, now=now, shown=shown)
+    return view(db, owner)

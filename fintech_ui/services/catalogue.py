@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
+from fintech_ui.errors import DomainError
 from fintech_ui.models import CATEGORIES, Item
 
 PAGE_SIZE = 12
@@ -25,7 +26,7 @@ SORTS = {
 }
 
 
-class CatalogueError(ValueError):
+class CatalogueError(DomainError):
     """A catalogue request that cannot be answered; the message is safe to show."""
 
 
@@ -41,10 +42,38 @@ class CatalogueQuery:
 
 
 @dataclass(frozen=True)
+class ItemView:
+    """A product on sale, as a shopper sees it."""
+
+    id: int
+    sku: str
+    name: str
+    category: str
+    description: str
+    price_cents: int
+    stock: int
+    risk_level: int
+
+    @classmethod
+    def of(cls, item: Item) -> ItemView:
+        """The view of a stored product."""
+        return cls(
+            id=item.id or 0,
+            sku=item.sku,
+            name=item.name,
+            category=item.category,
+            description=item.description,
+            price_cents=item.price_cents,
+            stock=item.stock,
+            risk_level=item.risk_level,
+        )
+
+
+@dataclass(frozen=True)
 class CataloguePage:
     """One page of matching products and how many there are in all."""
 
-    items: list[Item]
+    items: list[ItemView]
     total: int
     page: int
     pages: int
@@ -146,7 +175,9 @@ def search_items(db: Session, query: CatalogueQuery) -> CataloguePage:
         .offset((page - 1) * query.per_page)
         .limit(query.per_page)
     ).all()
-    return CataloguePage(items=list(items), total=total, page=page, pages=pages)
+    return CataloguePage(
+        items=[ItemView.of(item) for item in items], total=total, page=page, pages=pages
+    )
 
 
 def get_active_item(db: Session, item_id: object) -> Item | None:

@@ -5,15 +5,38 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from dataclasses import dataclass
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from fintech_ui.models import Account, LedgerEntry
+from fintech_ui.models import Account, LedgerEntry, User
 from fintech_ui.money import decimal_string
 
 MIN_DEPOSIT_CENTS = 1
 MAX_DEPOSIT_CENTS = 1_000_000  # $10,000.00 per simulated top-up
+
+
+@dataclass(frozen=True)
+class EntryView:
+    """One ledger entry as its owner sees it."""
+
+    id: int
+    created_at: int
+    kind: str
+    order_id: int | None
+    amount_cents: int
+    balance_after_cents: int
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    """Who the investor is, their balance and their statement (newest entry first)."""
+
+    username: str
+    member_since: int
+    balance_cents: int
+    statement: tuple[EntryView, ...]
 
 
 def balance_cents(db: Session, *, user_id: int) -> int:
@@ -97,3 +120,38 @@ def statement_csv(entries: list[LedgerEntry]) -> str:
             ]
         )
     return out.getvalue()
+
+
+def _entry_view(entry: LedgerEntry) -> EntryView:
+    return EntryView(
+        id=entry.id or 0,
+        created_at=entry.created_at,
+        kind=entry.kind,
+        order_id=entry.order_id,
+        amount_cents=entry.amount_cents,
+        balance_after_cents=entry.balance_after_cents,
+    )
+
+
+def account_summary(db: Session, *, user_id: int, limit: int = 500) -> AccountSummary:
+    """The account page and GET /account: balance and statement read in one transaction."""
+    user = db.get(User, user_id)
+    if user is None:
+        raise ValueError("no such user")
+    return AccountSummary(
+        username=user.username,
+        member_since=user.created_at,
+        balance_cents=balance_cents(db, user_id=user_id),
+        statement=tuple(_entry_view(e) for e in statement(db, user_id=user_id, limit=limit)),
+    )
+
+
+def top_up(db: Session, *, user_id: int, amount_cents: int, now: int) -> AccountSummary:
+    """Deposit a validated amount and answer with the account as it now is."""
+    deposit(db, user_id=user_id, amount_cents=amount_cents, now=now)
+    return account_summary(db, user_id=user_id)
+
+
+def statement_export(db: Session, *, user_id: int) -> str:
+    """The whole statement as CSV, for download."""
+    return statement_csv(statement(db, user_id=user_id, limit=100_000))

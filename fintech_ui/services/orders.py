@@ -12,6 +12,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from fintech_ui.errors import DomainError
 from fintech_ui.models import Item, Order, OrderLine
 from fintech_ui.money import format_cents
 from fintech_ui.services import cart as carts
@@ -20,7 +21,7 @@ from fintech_ui.services.ledger import balance_cents, debit_for_order
 MAX_KEY_CHARS = 64
 
 
-class CheckoutError(ValueError):
+class CheckoutError(DomainError):
     """Checkout refused; nothing changed. The message is safe to show."""
 
 
@@ -33,11 +34,48 @@ class KeyReused(CheckoutError):
 
 
 @dataclass(frozen=True)
+class OrderLineView:
+    """One product of an order, at the price paid."""
+
+    item_id: int
+    sku: str
+    name: str
+    quantity: int
+    unit_price_cents: int
+    line_total_cents: int
+
+
+@dataclass(frozen=True)
 class OrderView:
     """An order with its lines, as shown to its owner."""
 
-    order: Order
-    lines: list[OrderLine]
+    id: int
+    user_id: int
+    created_at: int
+    total_cents: int
+    idempotency_key: str
+    lines: tuple[OrderLineView, ...]
+
+
+def _order_view(order: Order, lines: list[OrderLine]) -> OrderView:
+    return OrderView(
+        id=order.id or 0,
+        user_id=order.user_id,
+        created_at=order.created_at,
+        total_cents=order.total_cents,
+        idempotency_key=order.idempotency_key,
+        lines=tuple(
+            OrderLineView(
+                item_id=line.item_id,
+                sku=line.sku,
+                name=line.name,
+                quantity=line.quantity,
+                unit_price_cents=line.unit_price_cents,
+                line_total_cents=line.line_total_cents,
+            )
+            for line in lines
+        ),
+    )
 
 
 def _fingerprint(item_id: int | None, lines: list[carts.LineView]) -> str:
@@ -74,7 +112,7 @@ def _replay(db: Session, existing: Order, item_id: int | None, user_id: int) -> 
 
 
 def _bought_lines(db: Session, order: Order) -> list[carts.LineView]:
-    rows = db.exec(select(OrderLine).where(OrderLine.order_id == order.id)).all()
+    rows = _lines_of(db, order.id or 0)
     return [
         carts.LineView(
             item_id=row.item_id,
@@ -175,6 +213,30 @@ def place_order(
     return order
 
 
+def checkout_or_replay(
+    db: Session, *, user_id: int, idempotency_key: object, item_id: object = None, now: int
+) -> OrderView:
+    """Buy the cart (or one line) once per key; a retry or a concurrent twin gets its order.
+
+    A twin with the same key (double click, retried request) may commit while we run: we
+    then fail on the key's unique index, or, on PostgreSQL, find the cart already bought or
+    the money already spent. place_order runs in a SAVEPOINT, so after such a failure this
+    transaction is still usable to look the twin's order up by its key.
+    """
+    key = check_key(idempotency_key)
+    try:
+        with db.begin_nested():
+            order = place_order(db, user_id=user_id, idempotency_key=key, item_id=item_id, now=now)
+    except (IntegrityError, CheckoutError) as exc:
+        if isinstance(exc, (KeyReused, PricesChanged)):
+            raise
+        existing = _find_by_key(db, user_id, key)
+        if existing is None:
+            raise
+        order = _replay(db, existing, item_id if type(item_id) is int else None, user_id)
+    return _order_view(order, _lines_of(db, order.id or 0))
+
+
 def checkout(
     scope: Callable[[], AbstractContextManager[Session]],
     *,
@@ -182,25 +244,16 @@ def checkout(
     idempotency_key: object,
     item_id: object = None,
     now: int,
-) -> Order:
-    """place_order in its own transaction, answering a concurrent twin request with its order.
+) -> OrderView:
+    """checkout_or_replay in a transaction of its own from `scope` (tests, workers)."""
+    with scope() as db:
+        return checkout_or_replay(
+            db, user_id=user_id, idempotency_key=idempotency_key, item_id=item_id, now=now
+        )
 
-    A twin with the same key (double click, retried request) may commit while we run: we
-    then fail on the key's unique index, or, on PostgreSQL, find the cart already bought or
-    the money already spent. Either way the twin's order is the answer.
-    """
-    key = check_key(idempotency_key)
-    try:
-        with scope() as db:
-            return place_order(db, user_id=user_id, idempotency_key=key, item_id=item_id, now=now)
-    except (IntegrityError, CheckoutError) as exc:
-        if isinstance(exc, (KeyReused, PricesChanged)):
-            raise
-        with scope() as db:
-            existing = _find_by_key(db, user_id, key)
-            if existing is None:
-                raise
-            return _replay(db, existing, item_id if type(item_id) is int else None, user_id)
+
+def _lines_of(db: Session, order_id: int) -> list[OrderLine]:
+    return list(db.exec(select(OrderLine).where(OrderLine.order_id == order_id)).all())
 
 
 def list_orders(db: Session, *, user_id: int, limit: int = 200) -> list[OrderView]:
@@ -216,7 +269,7 @@ def list_orders(db: Session, *, user_id: int, limit: int = 200) -> list[OrderVie
     by_order: dict[int, list[OrderLine]] = {}
     for line in all_lines:
         by_order.setdefault(line.order_id, []).append(line)
-    return [OrderView(order=o, lines=by_order.get(o.id, [])) for o in orders]
+    return [_order_view(o, by_order.get(o.id or 0, [])) for o in orders]
 
 
 def get_order(db: Session, *, user_id: int, order_id: object) -> OrderView | None:
@@ -226,5 +279,4 @@ def get_order(db: Session, *, user_id: int, order_id: object) -> OrderView | Non
     order = db.get(Order, order_id)
     if order is None or order.user_id != user_id:
         return None
-    lines = db.exec(select(OrderLine).where(OrderLine.order_id == order.id)).all()
-    return OrderView(order=order, lines=list(lines))
+    return _order_view(order, _lines_of(db, order.id or 0))

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from sqlalchemy import delete, update
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from fintech_ui.models import AuthSession, LoginCode, User
@@ -89,21 +88,44 @@ def resolve_session(db: Session, token: object, *, settings: Settings, now: int)
     return check.user
 
 
-def resolve_user(
-    scope: Callable[..., AbstractContextManager[Session]],
-    token: object,
-    *,
-    settings: Settings,
-    now: int,
-) -> User | None:
-    """resolve_session in a read transaction, plus a write only when the idle clock is due a
-    refresh (every 30 s), so checking a session on each event never queues behind writers."""
-    with scope(read_only=True) as db:
-        check = check_session(db, token, settings=settings, now=now)
-    if check.user is not None and check.touch_due:
-        with scope() as db:
-            touch_session(db, session_id=check.session_id, now=now)
-    return check.user
+@dataclass(frozen=True)
+class UserView:
+    """Who is logged in: enough to greet them and to scope their data."""
+
+    id: int
+    username: str
+    created_at: int
+
+    @classmethod
+    def of(cls, user: User) -> UserView:
+        """The view of a stored user."""
+        return cls(id=user.id or 0, username=user.username, created_at=user.created_at)
+
+
+def resolve_user(db: Session, token: object, *, settings: Settings, now: int) -> UserView | None:
+    """The live user behind a session token, else None: the check before every privileged act.
+
+    Meant for a read transaction (run(..., read_only=True)), so checking a session on each
+    event never queues behind writers. The idle clock is restarted at most every 30 s, in a
+    SAVEPOINT: on SQLite a reader cannot always become a writer (another writer committed
+    since it began), and then the refresh is skipped and the next event tries again.
+    """
+    check = check_session(db, token, settings=settings, now=now)
+    if check.user is None:
+        return None
+    user = UserView.of(check.user)
+    if check.touch_due and check.session_id is not None:
+        try:
+            with db.begin_nested():
+                touch_session(db, session_id=check.session_id, now=now)
+        except OperationalError:
+            pass
+    return user
+
+
+def log_out(db: Session, *, token: object, settings: Settings, now: int) -> bool:
+    """End the session of this token at once (the UI's log-out button and POST /logout)."""
+    return revoke_session(db, token, settings=settings, now=now)
 
 
 def revoke_session(db: Session, token: object, *, settings: Settings, now: int) -> bool:

@@ -6,12 +6,12 @@ import dataclasses
 import datetime as dt
 
 import reflex as rx
-from sqlmodel import Session
 
+from fintech_ui.db import now, run
 from fintech_ui.money import MoneyError, format_cents, parse_amount
 from fintech_ui.services import ledger
 from fintech_ui.state.forms import FormError, form_fields
-from fintech_ui.state.session import current_user, now, run_db
+from fintech_ui.state.session import current_user
 
 KIND_LABELS = {"deposit": "Deposit", "purchase": "Purchase"}
 
@@ -33,10 +33,6 @@ def _date(timestamp: int) -> str:
     return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%d %b %Y %H:%M UTC")
 
 
-def _account_view(db: Session, user_id: int) -> tuple[int, list]:
-    return ledger.balance_cents(db, user_id=user_id), ledger.statement(db, user_id=user_id)
-
-
 class AccountState(rx.State):
     """What the account page shows about the logged-in investor."""
 
@@ -47,11 +43,12 @@ class AccountState(rx.State):
     deposit_error: str = ""
     deposit_message: str = ""
 
-    async def _load_for(self, user) -> None:
-        balance_cents, entries = await run_db(_account_view, user.id, read_only=True)
-        self.account_name = user.username
-        self.member_since = dt.datetime.fromtimestamp(user.created_at, dt.UTC).strftime("%d %B %Y")
-        self.balance = format_cents(balance_cents)
+    def _show(self, summary: ledger.AccountSummary) -> None:
+        self.account_name = summary.username
+        self.member_since = dt.datetime.fromtimestamp(summary.member_since, dt.UTC).strftime(
+            "%d %B %Y"
+        )
+        self.balance = format_cents(summary.balance_cents)
         self.statement = [
             StatementRow(
                 id=e.id,
@@ -62,7 +59,7 @@ class AccountState(rx.State):
                 balance=format_cents(e.balance_after_cents),
                 credit=e.amount_cents > 0,
             )
-            for e in entries
+            for e in summary.statement
         ]
 
     def _clear(self) -> None:
@@ -77,7 +74,7 @@ class AccountState(rx.State):
         if user is None:
             self._clear()
             return None
-        await self._load_for(user)
+        self._show(await run(ledger.account_summary, user_id=user.id, read_only=True))
         return None
 
     @rx.event
@@ -98,8 +95,7 @@ class AccountState(rx.State):
         except (FormError, MoneyError) as exc:
             self.deposit_error = str(exc)
             return None
-        await run_db(ledger.deposit, user_id=user.id, amount_cents=amount, now=now())
-        await self._load_for(user)
+        self._show(await run(ledger.top_up, user_id=user.id, amount_cents=amount, now=now()))
         self.deposit_message = f"{format_cents(amount)} added to your balance."
         return rx.set_value("amount", "")
 
@@ -110,9 +106,8 @@ class AccountState(rx.State):
         if user is None:
             self._clear()
             return None
-        entries = await run_db(ledger.statement, user_id=user.id, limit=100_000, read_only=True)
         return rx.download(
-            data=ledger.statement_csv(entries),
+            data=await run(ledger.statement_export, user_id=user.id, read_only=True),
             filename="fintech-statement.csv",
             mime_type="text/csv",
         )

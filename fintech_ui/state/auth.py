@@ -2,68 +2,28 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
-from urllib.parse import quote, urlencode
 
 import reflex as rx
 
-from fintech_ui.db import session_scope
-from fintech_ui.password_pool import run_password_work
+from fintech_ui import routes
+from fintech_ui.db import now, run
 from fintech_ui.security import PolicyError, safe_next_path
-from fintech_ui.services.accounts import INVALID_LOGIN, UsernameTaken, authenticate, register
-from fintech_ui.services.cart import merge_visitor_cart
-from fintech_ui.services.sessions import create_login_code, create_session, revoke_session
+from fintech_ui.services import accounts, sessions
 from fintech_ui.settings import get_settings
 from fintech_ui.state.cart import CartState
 from fintech_ui.state.forms import FormError, form_fields
 from fintech_ui.state.session import current_user, session_token
 
-COOKIE_ENDPOINT = "/auth/session"
-LOGOUT_ENDPOINT = "/auth/logout"
 
-
-def _backend_url(path: str, query: dict[str, str] | None = None) -> str:
-    base = rx.config.get_config().api_url.rstrip("/")
-    return base + path + ("?" + urlencode(query) if query else "")
+def _backend_url(path: str) -> str:
+    return rx.config.get_config().api_url.rstrip("/") + path
 
 
 def _navigate(url: str) -> rx.event.EventSpec:
     # A full page load, not a client-side route change: the cookie endpoint lives on the
     # backend, and the reloaded page's websocket must carry the new cookie.
     return rx.call_script(f"window.location.assign({json.dumps(url)})")
-
-
-def _log_in_sync(
-    username: str, password: str, address: str, next_path: str, visitor_token: str
-) -> tuple[str, int]:
-    settings, now = get_settings(), int(time.time())
-    with session_scope() as db:
-        outcome = authenticate(
-            db, username=username, password=password, address=address, settings=settings, now=now
-        )
-        if outcome.user is None:
-            return "", outcome.retry_after
-        merge_visitor_cart(db, visitor_token=visitor_token, user_id=outcome.user.id, now=now)
-        token = create_session(db, user=outcome.user, settings=settings, now=now)
-        return create_login_code(
-            db, token=token, next_path=next_path, settings=settings, now=now
-        ), 0
-
-
-def _register_sync(username: str, password: str, next_path: str, visitor_token: str) -> str:
-    settings, now = get_settings(), int(time.time())
-    with session_scope() as db:
-        user = register(db, username=username, password=password, settings=settings, now=now)
-        merge_visitor_cart(db, visitor_token=visitor_token, user_id=user.id, now=now)
-        token = create_session(db, user=user, settings=settings, now=now)
-        return create_login_code(db, token=token, next_path=next_path, settings=settings, now=now)
-
-
-def _revoke_sync(token: str) -> None:
-    with session_scope() as db:
-        revoke_session(db, token, settings=get_settings(), now=int(time.time()))
 
 
 class AuthState(rx.State):
@@ -76,7 +36,7 @@ class AuthState(rx.State):
     register_error: str = ""
 
     def _next_path(self) -> str:
-        return safe_next_path(self.router.url.query_parameters.get("next"), "/")
+        return safe_next_path(self.router.url.query_parameters.get("next"), routes.INDEX)
 
     async def _visitor_token(self) -> str:
         return (await self.get_state(CartState)).visitor_token
@@ -101,17 +61,16 @@ class AuthState(rx.State):
         self.username = ""
         url = self.router.url
         # The production server serves /account as /account/: name the page, not the file.
-        path = url.path.rstrip("/") or "/"
-        here = safe_next_path(path + (f"?{url.query}" if url.query else ""), "/")
-        return rx.redirect(f"/login?next={quote(here, safe='')}", replace=True)
+        path = url.path.rstrip("/") or routes.INDEX
+        here = safe_next_path(path + (f"?{url.query}" if url.query else ""), routes.INDEX)
+        return rx.redirect(routes.login(next=here), replace=True)
 
     @rx.event
     async def clear_messages(self):
         """Forget the previous form's message when a form page opens; remember where to return."""
         self.login_error = ""
         self.register_error = ""
-        target = self._next_path()
-        self.next_query = f"?next={quote(target, safe='')}" if target != "/" else ""
+        self.next_query = routes.next_query(self._next_path())
 
     @rx.event
     async def log_in(self, form_data: dict):
@@ -122,24 +81,27 @@ class AuthState(rx.State):
         except FormError as exc:
             self.login_error = str(exc)
             return None
-        code, retry_after = await run_password_work(
-            _log_in_sync,
-            fields["username"],
-            fields["password"],
-            self.router.session.client_ip,
-            self._next_path(),
-            await self._visitor_token(),
+        result = await run(
+            accounts.log_in,
+            username=fields["username"],
+            password=fields["password"],
+            address=self.router.session.client_ip,
+            visitor_token=await self._visitor_token(),
+            next_path=self._next_path(),
+            settings=get_settings(),
+            now=now(),
+            passwords=True,
         )
-        if not code:
+        if result.user is None:
+            wait = result.retry_after
             self.login_error = (
-                f"Too many failed attempts. Try again in {retry_after} "
-                f"second{'s' if retry_after != 1 else ''}."
-                if retry_after
-                else INVALID_LOGIN
+                f"Too many failed attempts. Try again in {wait} second{'s' if wait != 1 else ''}."
+                if wait
+                else accounts.INVALID_LOGIN
             )
             return None
         await self._forget_visitor_cart()
-        return _navigate(_backend_url(COOKIE_ENDPOINT, {"code": code}))
+        return _navigate(_backend_url(routes.auth_session(result.login_code)))
 
     @rx.event
     async def register(self, form_data: dict):
@@ -149,24 +111,27 @@ class AuthState(rx.State):
             fields = form_fields(form_data, ("username", "password", "confirm_password"))
             if fields["password"] != fields["confirm_password"]:
                 raise FormError("Passwords do not match.")
-            code = await run_password_work(
-                _register_sync,
-                fields["username"],
-                fields["password"],
-                self._next_path(),
-                await self._visitor_token(),
+            result = await run(
+                accounts.register_and_log_in,
+                username=fields["username"],
+                password=fields["password"],
+                visitor_token=await self._visitor_token(),
+                next_path=self._next_path(),
+                settings=get_settings(),
+                now=now(),
+                passwords=True,
             )
-        except (FormError, PolicyError, UsernameTaken) as exc:
+        except (FormError, PolicyError, accounts.UsernameTaken) as exc:
             self.register_error = str(exc)
             return None
         await self._forget_visitor_cart()
-        return _navigate(_backend_url(COOKIE_ENDPOINT, {"code": code}))
+        return _navigate(_backend_url(routes.auth_session(result.login_code)))
 
     @rx.event
     async def log_out(self):
         """End the session everywhere at once, then drop the cookie."""
         token = session_token(self)
         if token:
-            await asyncio.to_thread(_revoke_sync, token)
+            await run(sessions.log_out, token=token, settings=get_settings(), now=now())
         self.username = ""
-        return _navigate(_backend_url(LOGOUT_ENDPOINT))
+        return _navigate(_backend_url(routes.AUTH_LOGOUT))

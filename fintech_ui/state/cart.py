@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import secrets
 from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
-from sqlmodel import Session
 
-from fintech_ui.db import session_scope
-from fintech_ui.models import Order
+from fintech_ui import routes
+from fintech_ui.db import now, run
 from fintech_ui.money import format_cents
 from fintech_ui.services import cart as carts
-from fintech_ui.services.orders import CheckoutError, KeyReused, checkout
-from fintech_ui.state.session import current_user, now, run_db
+from fintech_ui.services.orders import CheckoutError, KeyReused, OrderView, checkout_or_replay
+from fintech_ui.state.session import current_user
 
 VISITOR_COOKIE_SECONDS = 30 * 24 * 3600
 
@@ -61,6 +59,7 @@ class CartState(rx.State):
     total_cents: int = 0
     count: int = 0
     prices_changed: bool = False
+    version: str = ""
     logged_in: bool = False
     message: str = ""
     error: str = ""
@@ -94,30 +93,31 @@ class CartState(rx.State):
         return carts.CartOwner(visitor_token=self.visitor_token)
 
     async def _refresh(self, owner: carts.CartOwner | None) -> None:
-        self._show(await run_db(carts.lines, owner, read_only=True) if owner else [])
+        self._show(await run(carts.view, owner, read_only=True))
 
-    def _show(self, lines: list[carts.LineView]) -> None:
-        self.rows = [_row(line) for line in lines]
-        self._shown_prices = {line.item_id: line.unit_price_cents for line in lines}
-        self.total_cents = sum(line.line_total_cents for line in lines)
-        self.count = sum(line.quantity for line in lines)
-        self.prices_changed = any(line.price_changed for line in lines)
+    def _show(self, cart: carts.CartSummary) -> None:
+        self.rows = [_row(line) for line in cart.lines]
+        self._shown_prices = {line.item_id: line.unit_price_cents for line in cart.lines}
+        self.total_cents = cart.total_cents
+        self.count = cart.count
+        self.prices_changed = cart.prices_changed
+        self.version = cart.version
         if not self._checkout_key:
             self._checkout_key = _new_checkout_key()
 
-    async def _change(self, change, **kwargs) -> None:
+    async def _change(self, change: Callable[..., carts.CartSummary], **kwargs: Any) -> None:
         """Apply one cart change; a broken rule becomes a message and changes nothing."""
         self.error = ""
         self.message = ""
         owner = await self._owner(create=True)
         try:  # the change and the re-read in one transaction, one trip to a worker thread
-            lines = await run_db(_change_then_list, change, owner, now=now(), **kwargs)
+            cart = await run(change, owner, now=now(), **kwargs)
         except carts.CartError as exc:
             self.error = str(exc)
             await self._refresh(owner)
         else:
             self._checkout_key = _new_checkout_key()  # a changed cart is a new purchase
-            self._show(lines)
+            self._show(cart)
 
     @rx.event
     async def load(self):
@@ -129,7 +129,7 @@ class CartState(rx.State):
     @rx.event
     async def add_to_cart(self, item_id: int):
         """One more unit of a product."""
-        await self._change(carts.add_item, item_id=item_id, quantity=1)
+        await self._change(carts.add, item_id=item_id, quantity=1)
         if not self.error:
             name = next((row.name for row in self.rows if row.item_id == item_id), "Product")
             return rx.toast.success(f"{name} added to your cart", duration=2500)
@@ -138,22 +138,22 @@ class CartState(rx.State):
     @rx.event
     async def increase(self, item_id: int):
         """One more unit of a line."""
-        await self._change(carts.add_item, item_id=item_id, quantity=1)
+        await self._change(carts.add, item_id=item_id, quantity=1)
 
     @rx.event
     async def decrease(self, item_id: int):
         """One unit fewer; at one unit the line goes."""
-        await self._change(carts.decrease_quantity, item_id=item_id)
+        await self._change(carts.decrease, item_id=item_id)
 
     @rx.event
     async def remove(self, item_id: int):
         """Drop a line."""
-        await self._change(carts.remove_item, item_id=item_id)
+        await self._change(carts.remove, item_id=item_id)
 
     @rx.event
     async def accept_prices(self):
         """Confirm the changed prices so checkout can go ahead."""
-        await self._change(carts.accept_current_prices, shown=dict(self._shown_prices))
+        await self._change(carts.accept_prices, shown=dict(self._shown_prices))
 
     @rx.event
     async def checkout(self):
@@ -168,13 +168,22 @@ class CartState(rx.State):
             return None
         return await self._buy(item_id)
 
+    async def _checkout(self, user_id: int, item_id: int | None) -> OrderView:
+        return await run(
+            checkout_or_replay,
+            user_id=user_id,
+            idempotency_key=self._checkout_key,
+            item_id=item_id,
+            now=now(),
+        )
+
     async def _buy(self, item_id: int | None):
         self.error = ""
         self.message = ""
         user = await current_user(self)
         if user is None:
             self.logged_in = False
-            return rx.redirect("/login?next=%2Fcart")
+            return rx.redirect(routes.login(next=routes.CART))
         owner = carts.CartOwner(user_id=user.id)
         if not self._checkout_key:
             self._checkout_key = _new_checkout_key()
@@ -182,27 +191,14 @@ class CartState(rx.State):
         # is answered with the order already placed, not with "Your cart is empty".
         try:
             try:
-                order = await _checkout_in_thread(user.id, self._checkout_key, item_id)
+                order = await self._checkout(user.id, item_id)
             except KeyReused:  # the cart changed elsewhere since: this is a new purchase
                 self._checkout_key = _new_checkout_key()
-                order = await _checkout_in_thread(user.id, self._checkout_key, item_id)
+                order = await self._checkout(user.id, item_id)
         except CheckoutError as exc:  # includes PricesChanged: confirm first
             self.error = str(exc)
         else:
-            self.last_order_id = order.id or 0
+            self.last_order_id = order.id
             self.message = f"Order #{order.id} placed: {format_cents(order.total_cents)}."
         await self._refresh(owner)
         return None
-
-
-def _change_then_list(
-    db: Session, change: Callable[..., None], owner: carts.CartOwner, **kwargs: Any
-) -> list[carts.LineView]:
-    change(db, owner, **kwargs)
-    return carts.lines(db, owner)
-
-
-async def _checkout_in_thread(user_id: int, key: str, item_id: int | None) -> Order:
-    return await asyncio.to_thread(
-        checkout, session_scope, user_id=user_id, idempotency_key=key, item_id=item_id, now=now()
-    )

@@ -6,15 +6,16 @@ import dataclasses
 
 import reflex as rx
 
+from fintech_ui.db import run
 from fintech_ui.money import format_cents
 from fintech_ui.services.catalogue import (
     CatalogueError,
     CataloguePage,
     CatalogueQuery,
+    ItemView,
     make_query,
     search_items,
 )
-from fintech_ui.state.session import run_db
 
 RISK_LABELS = {1: "Very low", 2: "Low", 3: "Medium", 4: "High", 5: "Very high"}
 LOW_STOCK = 10
@@ -36,7 +37,7 @@ class ProductRow:
     risk_level: int = 1
 
 
-def _product_row(item) -> ProductRow:
+def _product_row(item: ItemView) -> ProductRow:
     if item.stock == 0:
         stock_label = "Out of stock"
     elif item.stock <= LOW_STOCK:
@@ -70,7 +71,7 @@ class CatalogueState(rx.State):
     error: str = ""
 
     async def _run(self, query: CatalogueQuery) -> None:
-        result: CataloguePage = await run_db(search_items, query, read_only=True)
+        result: CataloguePage = await run(search_items, query, read_only=True)
         self.search, self.category, self.sort = query.search, query.category, query.sort
         self.page, self.pages, self.total = result.page, result.pages, result.total
         self.products = [_product_row(item) for item in result.items]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from fintech_ui.errors import DomainError
+
 MAX_FIELD_CHARS = 1024
 INVALID_FORM = "The form was not understood. Reload the page and try again."
 
 
-class FormError(ValueError):
+class FormError(DomainError):
     """The payload is not the form we rendered; the message is safe to show."""
 
 

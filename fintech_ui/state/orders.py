@@ -7,9 +7,10 @@ import datetime as dt
 
 import reflex as rx
 
+from fintech_ui.db import run
 from fintech_ui.money import format_cents
 from fintech_ui.services.orders import OrderView, get_order, list_orders
-from fintech_ui.state.session import current_user, run_db
+from fintech_ui.state.session import current_user
 
 
 @dataclasses.dataclass
@@ -44,11 +45,9 @@ def _order_row(view: OrderView) -> OrderRow:
         for line in view.lines
     ]
     return OrderRow(
-        id=view.order.id,
-        date=dt.datetime.fromtimestamp(view.order.created_at, dt.UTC).strftime(
-            "%d %b %Y %H:%M UTC"
-        ),
-        total=format_cents(view.order.total_cents),
+        id=view.id,
+        date=dt.datetime.fromtimestamp(view.created_at, dt.UTC).strftime("%d %b %Y %H:%M UTC"),
+        total=format_cents(view.total_cents),
         summary=", ".join(f"{line.name} × {line.quantity}" for line in view.lines),
         lines=lines,
     )
@@ -76,7 +75,7 @@ class OrdersState(rx.State):
         if user is None:
             self.orders, self.loaded = [], False
             return
-        views = await run_db(list_orders, user_id=user.id, read_only=True)
+        views = await run(list_orders, user_id=user.id, read_only=True)
         self.orders = [_order_row(view) for view in views]
         self.loaded = True
 
@@ -89,7 +88,7 @@ class OrdersState(rx.State):
             return
         order_id = _order_id_from_path(self.router.url.path)
         view = (
-            await run_db(get_order, user_id=user.id, order_id=order_id, read_only=True)
+            await run(get_order, user_id=user.id, order_id=order_id, read_only=True)
             if order_id is not None
             else None
         )

@@ -6,16 +6,12 @@ name at any time, so neither `on_load` nor a var set earlier proves who is on th
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 import reflex as rx
 from starlette.requests import cookie_parser
 
-from fintech_ui.db import run, session_scope
-from fintech_ui.models import User
+from fintech_ui.db import now, run
 from fintech_ui.security import SESSION_COOKIE
-from fintech_ui.services.sessions import resolve_user
+from fintech_ui.services.sessions import UserView, resolve_user
 from fintech_ui.settings import get_settings
 
 
@@ -26,19 +22,9 @@ def session_token(state: rx.State) -> str:
     return cookie_parser(state.router.headers.cookie or "").get(SESSION_COOKIE, "")
 
 
-async def current_user(state: rx.State) -> User | None:
+async def current_user(state: rx.State) -> UserView | None:
     """The live, active user of this websocket's session, or None."""
     token = session_token(state)
     if not token:
         return None
-    return await asyncio.to_thread(
-        resolve_user, session_scope, token, settings=get_settings(), now=int(time.time())
-    )
-
-
-run_db = run  # fn(db, ...) in one transaction, off the event loop
-
-
-def now() -> int:
-    """The current UNIX time in whole seconds, as the services expect."""
-    return int(time.time())
+    return await run(resolve_user, token, settings=get_settings(), now=now(), read_only=True)

@@ -19,13 +19,13 @@ from fintech_ui.services.cart import (
     accept_current_prices,
     add_item,
     decrease_quantity,
-    item_count,
     lines,
     merge_visitor_cart,
     new_visitor_token,
     remove_item,
     set_quantity,
     valid_visitor_token,
+    view,
 )
 
 T0 = 1_700_000_000
@@ -178,12 +178,12 @@ def test_remove_without_a_cart_is_refused(scope, owner, item):
         _remove(scope, owner, item)
 
 
-def test_item_count_sums_units(scope, owner, item, make_item):
+def test_summary_count_sums_units(scope, owner, item, make_item):
     other = make_item()
     _add(scope, owner, item, 3)
     _add(scope, owner, other, 4)
     with scope(read_only=True) as db:
-        assert item_count(db, owner) == 7
+        assert view(db, owner).count == 7
 
 
 # --- quantity rules --------------------------------------------------------------------

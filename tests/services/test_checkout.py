@@ -406,7 +406,7 @@ def test_get_order_returns_own_order_only(scope, make_user, user, fund, full_car
     order = _buy(scope, user)
     stranger = make_user("mallory", balance_cents=1)
     with scope(read_only=True) as db:
-        assert get_order(db, user_id=user, order_id=order.id).order.id == order.id
+        assert get_order(db, user_id=user, order_id=order.id).id == order.id
         assert get_order(db, user_id=stranger, order_id=order.id) is None
         assert get_order(db, user_id=user, order_id=order.id + 1) is None
 
@@ -429,9 +429,9 @@ def test_list_orders_newest_first_with_their_lines(scope, make_user, user, fund,
     with scope(read_only=True) as db:
         views = list_orders(db, user_id=user)
         assert list_orders(db, user_id=make_user()) == []
-    assert [view.order.id for view in views] == list(reversed(placed))
+    assert [view.id for view in views] == list(reversed(placed))
     assert [[line.item_id for line in view.lines] for view in views] == [[fund], [bond], [fund]]
-    assert all(view.order.user_id == user for view in views)
+    assert all(view.user_id == user for view in views)
 
 
 def test_order_lines_keep_the_price_paid(scope, user, fund, full_cart):

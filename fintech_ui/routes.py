@@ -1,0 +1,43 @@
+"""Every path of the app in one place: page routes, their builders and the cookie endpoints.
+
+Pages, states, components and the cookie endpoints name paths through this module, so a
+route renamed here is renamed everywhere. Imports nothing of Reflex: the cookie endpoints
+and the services' callers use it too.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+INDEX = "/"
+LOGIN = "/login"
+REGISTER = "/register"
+CART = "/cart"
+ACCOUNT = "/account"
+ORDERS = "/orders"
+ORDER_DETAIL = "/orders/[order_id]"  # the dynamic route as Reflex registers it
+ORDER_PREFIX = ORDERS + "/"  # what a link to one order starts with
+
+AUTH_SESSION = "/auth/session"  # swaps a login code for the HttpOnly session cookie
+AUTH_LOGOUT = "/auth/logout"  # drops the session cookie
+API = "/api"  # where the JSON API is mounted
+
+
+def order(order_id: int) -> str:
+    """The page of one order."""
+    return f"{ORDER_PREFIX}{int(order_id)}"
+
+
+def next_query(next_path: str) -> str:
+    """'?next=…' that brings a login or registration back to `next_path` ('' for home)."""
+    return f"?next={quote(next_path, safe='')}" if next_path != INDEX else ""
+
+
+def login(next: str | None = None) -> str:
+    """The login page, returning to `next` afterwards (when given)."""
+    return LOGIN if next is None else f"{LOGIN}?next={quote(next, safe='')}"
+
+
+def auth_session(code: str) -> str:
+    """The cookie endpoint's address for a single-use login code."""
+    return AUTH_SESSION + "?" + urlencode({"code": code})
