@@ -1,10 +1,18 @@
-"""Browsable API documentation rendered from the OpenAPI description, with no external assets."""
+"""GET /docs: browsable API documentation rendered from the OpenAPI description.
+
+Self-contained (no CDN, no script): nothing is fetched at run time.
+"""
 
 from __future__ import annotations
 
 import html
 import json
 from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+router = APIRouter()
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;max-width:960px;margin:2rem auto;padding:0 1rem;color:#1c2024}
@@ -52,3 +60,9 @@ def render_docs(spec: dict[str, Any]) -> str:
             )
     parts.append("</body></html>")
     return "".join(parts)
+
+
+@router.get("/docs", include_in_schema=False)
+async def docs(request: Request) -> HTMLResponse:
+    """A page listing every endpoint, for people reading the API for the first time."""
+    return HTMLResponse(render_docs(request.app.openapi()))

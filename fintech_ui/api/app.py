@@ -1,0 +1,68 @@
+"""The JSON API under /api, compatible with the Flask service it replaces; thin over services/.
+
+Clients of the old service register with form fields, log in with HTTP Basic and send the
+token in `x-access-tokens`; that conversation works unchanged with /api in front of each path.
+Every refusal is `{"message": ...}` with its status; domain errors become 422 (409 for a
+conflict), and anything unexpected a plain 500 that says nothing changed.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from fintech_ui.api.deps import ApiError, validation_message
+from fintech_ui.api.routes import account, auth, cart, docs, items, orders
+from fintech_ui.errors import DomainError
+from fintech_ui.services.accounts import UsernameTaken
+from fintech_ui.services.orders import KeyReused, PricesChanged
+
+CONFLICTS = (KeyReused, PricesChanged, UsernameTaken)
+
+api = FastAPI(
+    title="Fintech UI API",
+    version="1.0",
+    description="Register, log in, browse products, fill a cart and check out. "
+    "Authenticate with `x-access-tokens: <token>` or `Authorization: Bearer <token>`.",
+    docs_url=None,
+    redoc_url=None,
+    openapi_url="/openapi.json",
+)
+for module in (auth, items, cart, orders, account, docs):
+    api.include_router(module.router)
+
+
+@api.exception_handler(ApiError)
+async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+    return JSONResponse({"message": exc.message}, status_code=exc.status, headers=exc.headers)
+
+
+@api.exception_handler(DomainError)
+async def _refused(_request: Request, exc: DomainError) -> JSONResponse:
+    status = 409 if isinstance(exc, CONFLICTS) else 422
+    return JSONResponse({"message": str(exc)}, status_code=status)
+
+
+@api.exception_handler(RequestValidationError)
+async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    return JSONResponse({"message": validation_message(exc)}, status_code=422)
+
+
+@api.exception_handler(StarletteHTTPException)
+async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    messages = {404: "Not found.", 405: "Method not allowed."}
+    return JSONResponse(
+        {"message": messages.get(exc.status_code, str(exc.detail))},
+        status_code=exc.status_code,
+        headers=getattr(exc, "headers", None),
+    )
+
+
+@api.exception_handler(Exception)
+async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    logging.getLogger("fintech_ui.api").error("API request failed", exc_info=exc)
+    return JSONResponse({"message": "Internal error. Nothing was changed."}, status_code=500)

@@ -1,0 +1,38 @@
+"""The balance, the statement and simulated deposits."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from fintech_ui.api import schemas
+from fintech_ui.api.deps import CurrentUser, parsed
+from fintech_ui.db import now, run
+from fintech_ui.money import parse_amount
+from fintech_ui.services import ledger
+
+router = APIRouter(tags=["account"], responses=schemas.errors(401))
+
+
+@router.get("/account")
+async def get_account(user: CurrentUser) -> schemas.AccountOut:
+    """Balance and statement."""
+    return schemas.AccountOut.of(await run(ledger.account_summary, user_id=user.id, read_only=True))
+
+
+@router.post(
+    "/account/deposits",
+    status_code=201,
+    openapi_extra=schemas.json_body(schemas.Deposit),
+    responses=schemas.errors(400, 413, 422),
+)
+async def deposit(
+    user: CurrentUser, body: Annotated[schemas.Deposit, Depends(parsed(schemas.Deposit))]
+) -> schemas.AccountOut:
+    """Add money (a simulated top-up of 0.01 to 10,000.00)."""
+    cents = parse_amount(
+        body.amount, min_cents=ledger.MIN_DEPOSIT_CENTS, max_cents=ledger.MAX_DEPOSIT_CENTS
+    )
+    account = await run(ledger.top_up, user_id=user.id, amount_cents=cents, now=now())
+    return schemas.AccountOut.of(account)
