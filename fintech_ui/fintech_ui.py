@@ -7,7 +7,7 @@ from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from fintech_ui import session_cookie
+from fintech_ui import routes, session_cookie
 from fintech_ui.api import api
 from fintech_ui.db import DatabaseNotReady, check_ready, check_redis
 from fintech_ui.pages import account, cart, index, login, orders, register
@@ -52,7 +52,12 @@ def _on_backend_error(exception: Exception) -> rx.event.EventSpec:
 app = rx.App(
     backend_exception_handler=_on_backend_error,
     head_components=[rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml")],
-    api_transformer=Starlette(routes=[*session_cookie.routes, Mount("/api", app=api)]),
+    api_transformer=Starlette(
+        routes=[
+            *session_cookie.cookie_routes(lambda: rx.config.get_config().deploy_url),
+            Mount(routes.API, app=api),
+        ]
+    ),
 )
 
 COMMON = [AuthState.sync_session, CartState.load]

@@ -2,26 +2,23 @@
 
 The websocket cannot set cookies, so after a successful login the browser is sent here with
 a single-use code; the answer sets an HttpOnly cookie and redirects back into the app.
+The app module builds them with `cookie_routes(frontend_url)`: where the frontend lives is
+Reflex's configuration, which this module does not read itself.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
+from collections.abc import Callable
 
-from reflex.config import get_config
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from fintech_ui.db import session_scope
+from fintech_ui import routes
+from fintech_ui.db import now, run
 from fintech_ui.security import SESSION_COOKIE, safe_next_path
 from fintech_ui.services.sessions import redeem_login_code
 from fintech_ui.settings import get_settings
-
-
-def _frontend(path: str) -> str:
-    return get_config().deploy_url.rstrip("/") + safe_next_path(path, "/")
 
 
 def _secure(request: Request) -> bool:
@@ -33,18 +30,14 @@ def _secure(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
-def _redeem(code: str | None) -> tuple[str, str] | None:
-    with session_scope() as db:
-        return redeem_login_code(db, code, settings=get_settings(), now=int(time.time()))
-
-
-async def start_session(request: Request) -> RedirectResponse:
-    """Swap a login code for the session cookie; a bad or used code lands on the login page."""
-    redeemed = await asyncio.to_thread(_redeem, request.query_params.get("code"))
+async def _start_session(request: Request, frontend: Callable[[str], str]) -> Response:
+    redeemed = await run(
+        redeem_login_code, request.query_params.get("code"), settings=get_settings(), now=now()
+    )
     if redeemed is None:
-        return RedirectResponse(_frontend("/login"), status_code=303)
+        return RedirectResponse(frontend(routes.LOGIN), status_code=303)
     token, next_path = redeemed
-    response = RedirectResponse(_frontend(next_path), status_code=303)
+    response = RedirectResponse(frontend(next_path), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -52,21 +45,34 @@ async def start_session(request: Request) -> RedirectResponse:
         httponly=True,
         samesite="lax",
         secure=_secure(request),
-        path="/",
+        path=routes.INDEX,
     )
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-async def end_session(request: Request) -> RedirectResponse:
-    """Drop the cookie; the session row was already revoked by the log-out handler."""
-    response = RedirectResponse(_frontend("/login"), status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+def _end_session(frontend: Callable[[str], str]) -> Response:
+    response = RedirectResponse(frontend(routes.LOGIN), status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path=routes.INDEX, httponly=True, samesite="lax")
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-routes = [
-    Route("/auth/session", start_session, methods=["GET"]),
-    Route("/auth/logout", end_session, methods=["GET"]),
-]
+def cookie_routes(frontend_url: Callable[[], str]) -> list[Route]:
+    """The two endpoints; `frontend_url()` says where the pages are served (read per request)."""
+
+    def frontend(path: str) -> str:
+        return frontend_url().rstrip("/") + safe_next_path(path, routes.INDEX)
+
+    async def start_session(request: Request) -> Response:
+        """Swap a login code for the session cookie; a bad or used code lands on the login page."""
+        return await _start_session(request, frontend)
+
+    async def end_session(_request: Request) -> Response:
+        """Drop the cookie; the session row was already revoked by the log-out handler."""
+        return _end_session(frontend)
+
+    return [
+        Route(routes.AUTH_SESSION, start_session, methods=["GET"]),
+        Route(routes.AUTH_LOGOUT, end_session, methods=["GET"]),
+    ]

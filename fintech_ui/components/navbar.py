@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from fintech_ui import routes
 from fintech_ui.state.auth import AuthState
 from fintech_ui.state.cart import CartState
 
@@ -14,7 +15,7 @@ def _account_controls() -> rx.Component:
                 rx.hstack(
                     rx.icon("circle-user", size=18), rx.text(AuthState.username), align="center"
                 ),
-                href="/account",
+                href=routes.ACCOUNT,
                 aria_label="Account",
                 color_scheme="gray",
                 high_contrast=True,
@@ -24,8 +25,8 @@ def _account_controls() -> rx.Component:
             spacing="4",
         ),
         rx.hstack(
-            rx.link("Log in", href="/login", weight="medium"),
-            rx.button(rx.link("Register", href="/register", color="inherit"), size="2"),
+            rx.link("Log in", href=routes.LOGIN, weight="medium"),
+            rx.button(rx.link("Register", href=routes.REGISTER, color="inherit"), size="2"),
             align="center",
             spacing="4",
         ),
@@ -43,7 +44,7 @@ def navbar() -> rx.Component:
                     align="center",
                     spacing="2",
                 ),
-                href="/",
+                href=routes.INDEX,
                 underline="none",
                 color_scheme="gray",
                 high_contrast=True,
@@ -51,7 +52,7 @@ def navbar() -> rx.Component:
             rx.spacer(),
             rx.cond(
                 AuthState.username != "",
-                rx.link("Orders", href="/orders", weight="medium"),
+                rx.link("Orders", href=routes.ORDERS, weight="medium"),
             ),
             rx.link(
                 rx.hstack(
@@ -68,7 +69,7 @@ def navbar() -> rx.Component:
                     ),
                     align="center",
                 ),
-                href="/cart",
+                href=routes.CART,
                 weight="medium",
             ),
             # Not "Log in" for a user whose page state has not arrived yet.

@@ -2,12 +2,13 @@
 
 import reflex as rx
 
+from fintech_ui import routes
 from fintech_ui.components.forms import form_error, labelled_input
 from fintech_ui.components.layout import page_frame
 from fintech_ui.components.table import data_table
 from fintech_ui.state.account import AccountState, StatementRow
 
-ROUTE = "/account"
+ROUTE = routes.ACCOUNT
 
 
 def _deposit_form() -> rx.Component:
@@ -51,7 +52,10 @@ def _statement_row(row: StatementRow) -> rx.Component:
             rx.cond(
                 row.order_id > 0,
                 rx.link(
-                    row.kind, " · order #", row.order_id, href="/orders/" + row.order_id.to(str)
+                    row.kind,
+                    " · order #",
+                    row.order_id,
+                    href=routes.ORDER_PREFIX + row.order_id.to(str),
                 ),
                 rx.text(row.kind),
             )

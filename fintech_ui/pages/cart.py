@@ -2,12 +2,13 @@
 
 import reflex as rx
 
+from fintech_ui import routes
 from fintech_ui.components.cart_line import cart_line
 from fintech_ui.components.layout import page_frame
 from fintech_ui.components.table import data_table
 from fintech_ui.state.cart import CartState
 
-ROUTE = "/cart"
+ROUTE = routes.CART
 
 
 def _notices() -> rx.Component:
@@ -17,7 +18,7 @@ def _notices() -> rx.Component:
             rx.callout(
                 rx.hstack(
                     rx.text(CartState.message),
-                    rx.link("See your orders", href="/orders"),
+                    rx.link("See your orders", href=routes.ORDERS),
                 ),
                 icon="circle-check",
                 color_scheme="green",
@@ -65,7 +66,7 @@ def cart_page() -> rx.Component:
                 CartState.is_empty,
                 rx.vstack(
                     rx.text("Your cart is empty", size="4", color_scheme="gray"),
-                    rx.link("Browse the catalogue", href="/"),
+                    rx.link("Browse the catalogue", href=routes.INDEX),
                     padding_y="2rem",
                 ),
                 rx.vstack(

@@ -2,11 +2,12 @@
 
 import reflex as rx
 
+from fintech_ui import routes
 from fintech_ui.components.layout import page_frame
 from fintech_ui.components.product_card import CATEGORY_LABELS, product_card
 from fintech_ui.state.catalogue import CatalogueState
 
-ROUTE = "/"
+ROUTE = routes.INDEX
 
 
 def _controls() -> rx.Component:

@@ -2,11 +2,12 @@
 
 import reflex as rx
 
+from fintech_ui import routes
 from fintech_ui.components.forms import form_error, labelled_input
 from fintech_ui.components.layout import card_frame
 from fintech_ui.state.auth import AuthState
 
-ROUTE = "/login"
+ROUTE = routes.LOGIN
 
 
 def login_page() -> rx.Component:
@@ -33,7 +34,7 @@ def login_page() -> rx.Component:
         ),
         rx.text(
             "New here? ",
-            rx.link("Create an account", href="/register" + AuthState.next_query),
+            rx.link("Create an account", href=routes.REGISTER + AuthState.next_query),
             size="2",
             color_scheme="gray",
         ),

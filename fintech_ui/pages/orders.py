@@ -2,17 +2,18 @@
 
 import reflex as rx
 
+from fintech_ui import routes
 from fintech_ui.components.layout import page_frame
 from fintech_ui.components.table import data_table
 from fintech_ui.state.orders import OrderLineRow, OrderRow, OrdersState
 
-ROUTE = "/orders"
-DETAIL_ROUTE = "/orders/[order_id]"
+ROUTE = routes.ORDERS
+DETAIL_ROUTE = routes.ORDER_DETAIL
 
 
 def _order_row(order: OrderRow) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.link("Order #", order.id, href="/orders/" + order.id.to(str))),
+        rx.table.cell(rx.link("Order #", order.id, href=routes.ORDER_PREFIX + order.id.to(str))),
         rx.table.cell(order.date),
         rx.table.cell(order.summary),
         rx.table.cell(rx.text(order.total, weight="medium")),
@@ -52,7 +53,7 @@ def order_detail_page() -> rx.Component:
     """One order's lines and total."""
     return page_frame(
         rx.vstack(
-            rx.link(rx.icon("arrow-left", size=14), "All orders", href="/orders", size="2"),
+            rx.link(rx.icon("arrow-left", size=14), "All orders", href=routes.ORDERS, size="2"),
             rx.cond(
                 OrdersState.detail_missing,
                 rx.text("Order not found.", color_scheme="gray"),

@@ -2,12 +2,13 @@
 
 import reflex as rx
 
+from fintech_ui import routes
 from fintech_ui.components.forms import form_error, labelled_input
 from fintech_ui.components.layout import card_frame
 from fintech_ui.security import PASSWORD_MAX, PASSWORD_MIN, USERNAME_MAX, USERNAME_MIN
 from fintech_ui.state.auth import AuthState
 
-ROUTE = "/register"
+ROUTE = routes.REGISTER
 
 
 def register_page() -> rx.Component:
@@ -51,7 +52,7 @@ def register_page() -> rx.Component:
         ),
         rx.text(
             "Already have an account? ",
-            rx.link("Log in", href="/login" + AuthState.next_query),
+            rx.link("Log in", href=routes.LOGIN + AuthState.next_query),
             size="2",
             color_scheme="gray",
         ),
