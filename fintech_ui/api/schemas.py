@@ -1,19 +1,19 @@
 """The API's request and response bodies as pydantic models: the wire format, documented.
 
 Request models are strict (no coercion, no unknown fields). Response models are built from
-the services' frozen views by their `of` constructors, so presenting a view happens here only.
-Money goes out twice: as an exact decimal string and as integer cents.
+the services' frozen views by `from_view`, so presenting a view happens here only. Money goes
+out twice: as an exact decimal string (`total`) beside the integer cents (`total_cents`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from fintech_ui.money import decimal_string
 from fintech_ui.services.cart import MAX_QUANTITY, CartSummary
-from fintech_ui.services.catalogue import CataloguePage, ItemView
+from fintech_ui.services.catalogue import CataloguePage
 from fintech_ui.services.ledger import AccountSummary
 from fintech_ui.services.orders import OrderView
 
@@ -79,6 +79,21 @@ CREDENTIALS_BODY = {
 # ---------------------------------------------------------------- responses
 
 
+class _Out(BaseModel):
+    @classmethod
+    def from_view(cls, view: object, **given: Any) -> Self:
+        """The fields of the same names from `view`; `x` is the decimal string of `x_cents`."""
+        values = {}
+        for name in cls.model_fields:
+            if name in given:
+                values[name] = given[name]
+            elif f"{name}_cents" in cls.model_fields:
+                values[name] = decimal_string(getattr(view, f"{name}_cents"))
+            else:
+                values[name] = getattr(view, name)
+        return cls(**values)
+
+
 class Message(BaseModel):
     """Every error, and some successes: one human-readable sentence."""
 
@@ -114,7 +129,7 @@ class TokenOut(BaseModel):
     message: str
 
 
-class ItemOut(BaseModel):
+class ItemOut(_Out):
     """A product on sale."""
 
     id: int
@@ -127,23 +142,8 @@ class ItemOut(BaseModel):
     stock: int
     risk_level: int
 
-    @classmethod
-    def of(cls, item: ItemView) -> ItemOut:
-        """From the service's view."""
-        return cls(
-            id=item.id,
-            sku=item.sku,
-            name=item.name,
-            category=item.category,
-            description=item.description,
-            price=decimal_string(item.price_cents),
-            price_cents=item.price_cents,
-            stock=item.stock,
-            risk_level=item.risk_level,
-        )
 
-
-class ItemPage(BaseModel):
+class ItemPage(_Out):
     """One page of products and how many match in all."""
 
     items: list[ItemOut]
@@ -151,18 +151,8 @@ class ItemPage(BaseModel):
     page: int
     pages: int
 
-    @classmethod
-    def of(cls, result: CataloguePage) -> ItemPage:
-        """From the service's view."""
-        return cls(
-            items=[ItemOut.of(item) for item in result.items],
-            total=result.total,
-            page=result.page,
-            pages=result.pages,
-        )
 
-
-class CartLineOut(BaseModel):
+class CartLineOut(_Out):
     """A cart line at the current price, with the price the shopper last saw."""
 
     item_id: int
@@ -176,7 +166,7 @@ class CartLineOut(BaseModel):
     line_total_cents: int
 
 
-class CartOut(BaseModel):
+class CartOut(_Out):
     """The cart: lines, units, total, and a version that changes with any line or price."""
 
     items: list[CartLineOut]
@@ -185,32 +175,8 @@ class CartOut(BaseModel):
     total_cents: int
     version: str
 
-    @classmethod
-    def of(cls, cart: CartSummary) -> CartOut:
-        """From the service's view."""
-        return cls(
-            items=[
-                CartLineOut(
-                    item_id=line.item_id,
-                    name=line.name,
-                    quantity=line.quantity,
-                    unit_price=decimal_string(line.unit_price_cents),
-                    unit_price_cents=line.unit_price_cents,
-                    seen_price_cents=line.seen_price_cents,
-                    price_changed=line.price_changed,
-                    line_total=decimal_string(line.line_total_cents),
-                    line_total_cents=line.line_total_cents,
-                )
-                for line in cart.lines
-            ],
-            count=cart.count,
-            total=decimal_string(cart.total_cents),
-            total_cents=cart.total_cents,
-            version=cart.version,
-        )
 
-
-class OrderLineOut(BaseModel):
+class OrderLineOut(_Out):
     """A product of an order at the price paid."""
 
     item_id: int
@@ -223,7 +189,7 @@ class OrderLineOut(BaseModel):
     line_total_cents: int
 
 
-class OrderOut(BaseModel):
+class OrderOut(_Out):
     """An order and its lines."""
 
     id: int
@@ -232,29 +198,6 @@ class OrderOut(BaseModel):
     total_cents: int
     lines: list[OrderLineOut]
 
-    @classmethod
-    def of(cls, order: OrderView) -> OrderOut:
-        """From the service's view."""
-        return cls(
-            id=order.id,
-            created_at=order.created_at,
-            total=decimal_string(order.total_cents),
-            total_cents=order.total_cents,
-            lines=[
-                OrderLineOut(
-                    item_id=line.item_id,
-                    sku=line.sku,
-                    name=line.name,
-                    quantity=line.quantity,
-                    unit_price=decimal_string(line.unit_price_cents),
-                    unit_price_cents=line.unit_price_cents,
-                    line_total=decimal_string(line.line_total_cents),
-                    line_total_cents=line.line_total_cents,
-                )
-                for line in order.lines
-            ],
-        )
-
 
 class OrderList(BaseModel):
     """The user's orders, newest first."""
@@ -262,7 +205,7 @@ class OrderList(BaseModel):
     orders: list[OrderOut]
 
 
-class StatementEntryOut(BaseModel):
+class StatementEntryOut(_Out):
     """One ledger entry."""
 
     id: int
@@ -275,7 +218,7 @@ class StatementEntryOut(BaseModel):
     balance_after_cents: int
 
 
-class AccountOut(BaseModel):
+class AccountOut(_Out):
     """The balance and the statement, newest entry first."""
 
     username: str
@@ -283,24 +226,24 @@ class AccountOut(BaseModel):
     balance_cents: int
     statement: list[StatementEntryOut]
 
-    @classmethod
-    def of(cls, account: AccountSummary) -> AccountOut:
-        """From the service's view."""
-        return cls(
-            username=account.username,
-            balance=decimal_string(account.balance_cents),
-            balance_cents=account.balance_cents,
-            statement=[
-                StatementEntryOut(
-                    id=entry.id,
-                    created_at=entry.created_at,
-                    kind=entry.kind,
-                    order_id=entry.order_id,
-                    amount=decimal_string(entry.amount_cents),
-                    amount_cents=entry.amount_cents,
-                    balance_after=decimal_string(entry.balance_after_cents),
-                    balance_after_cents=entry.balance_after_cents,
-                )
-                for entry in account.statement
-            ],
-        )
+
+def item_page(result: CataloguePage) -> ItemPage:
+    """GET /items's answer."""
+    return ItemPage.from_view(result, items=[ItemOut.from_view(item) for item in result.items])
+
+
+def cart(summary: CartSummary) -> CartOut:
+    """The answer of every cart route."""
+    return CartOut.from_view(summary, items=[CartLineOut.from_view(line) for line in summary.lines])
+
+
+def order(view: OrderView) -> OrderOut:
+    """One order as the API shows it."""
+    return OrderOut.from_view(view, lines=[OrderLineOut.from_view(line) for line in view.lines])
+
+
+def account(summary: AccountSummary) -> AccountOut:
+    """The balance and statement as the API shows them."""
+    return AccountOut.from_view(
+        summary, statement=[StatementEntryOut.from_view(entry) for entry in summary.statement]
+    )

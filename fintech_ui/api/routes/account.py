@@ -18,7 +18,7 @@ router = APIRouter(tags=["account"], responses=schemas.errors(401))
 @router.get("/account")
 async def get_account(user: CurrentUser) -> schemas.AccountOut:
     """Balance and statement."""
-    return schemas.AccountOut.of(await run(ledger.account_summary, user_id=user.id, read_only=True))
+    return schemas.account(await run(ledger.account_summary, user_id=user.id, read_only=True))
 
 
 @router.post(
@@ -35,4 +35,4 @@ async def deposit(
         body.amount, min_cents=ledger.MIN_DEPOSIT_CENTS, max_cents=ledger.MAX_DEPOSIT_CENTS
     )
     account = await run(ledger.top_up, user_id=user.id, amount_cents=cents, now=now())
-    return schemas.AccountOut.of(account)
+    return schemas.account(account)

@@ -24,7 +24,7 @@ Owner = Annotated[carts.CartOwner, Depends(_owner)]
 @router.get("/cart")
 async def get_cart(owner: Owner) -> schemas.CartOut:
     """The cart with its total, count and version."""
-    return schemas.CartOut.of(await run(carts.view, owner, read_only=True))
+    return schemas.cart(await run(carts.view, owner, read_only=True))
 
 
 @router.post(
@@ -38,7 +38,7 @@ async def add_cart_item(
 ) -> schemas.CartOut:
     """Add units of a product."""
     cart = await run(carts.add, owner, item_id=body.item_id, quantity=body.quantity, now=now())
-    return schemas.CartOut.of(cart)
+    return schemas.cart(cart)
 
 
 @router.patch(
@@ -53,16 +53,16 @@ async def set_cart_quantity(
 ) -> schemas.CartOut:
     """Set a line's quantity."""
     cart = await run(carts.set_quantity, owner, item_id=item_id, quantity=body.quantity, now=now())
-    return schemas.CartOut.of(cart)
+    return schemas.cart(cart)
 
 
 @router.delete("/cart/items/{item_id}", responses=schemas.errors(422))
 async def remove_cart_item(item_id: int, owner: Owner) -> schemas.CartOut:
     """Remove a line."""
-    return schemas.CartOut.of(await run(carts.remove, owner, item_id=item_id, now=now()))
+    return schemas.cart(await run(carts.remove, owner, item_id=item_id, now=now()))
 
 
 @router.post("/cart/accept-prices", responses=schemas.errors(422))
 async def accept_prices(owner: Owner) -> schemas.CartOut:
     """Confirm changed prices so checkout can proceed."""
-    return schemas.CartOut.of(await run(carts.accept_prices, owner, now=now()))
+    return schemas.cart(await run(carts.accept_prices, owner, now=now()))

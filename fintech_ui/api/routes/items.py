@@ -23,4 +23,4 @@ async def list_items(
     query = catalogue.make_query(
         search=search, category=category, sort=sort, page=page, per_page=per_page
     )
-    return schemas.ItemPage.of(await run(catalogue.search_items, query, read_only=True))
+    return schemas.item_page(await run(catalogue.search_items, query, read_only=True))

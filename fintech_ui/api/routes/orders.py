@@ -33,14 +33,14 @@ async def checkout(
         item_id=body.item_id,
         now=now(),
     )
-    return schemas.OrderOut.of(order)
+    return schemas.order(order)
 
 
 @router.get("/orders")
 async def list_user_orders(user: CurrentUser) -> schemas.OrderList:
     """The user's orders, newest first."""
     views = await run(orders.list_orders, user_id=user.id, read_only=True)
-    return schemas.OrderList(orders=[schemas.OrderOut.of(view) for view in views])
+    return schemas.OrderList(orders=[schemas.order(view) for view in views])
 
 
 @router.get("/orders/{order_id}", responses=schemas.errors(404, 422))
@@ -49,4 +49,4 @@ async def get_user_order(order_id: int, user: CurrentUser) -> schemas.OrderOut:
     view = await run(orders.get_order, user_id=user.id, order_id=order_id, read_only=True)
     if view is None:
         raise ApiError(404, "Order not found.")
-    return schemas.OrderOut.of(view)
+    return schemas.order(view)
