@@ -30,6 +30,7 @@ balance, every balance equal to the sum of its ledger, one debit per order, and 
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import random
 import secrets
@@ -594,25 +595,11 @@ def _reference_requests(base: str, buyers: list[Buyer]) -> list[tuple[str, dict[
 
 def _run_direct(workload: Workload, buyers: list[Buyer]) -> RunResult:
     """CONCURRENCY threads calling orders.checkout(scope, …) on the app's engine settings."""
-    from sqlmodel import Session
-
-    from fintech_ui.db import make_engine
+    from fintech_ui.db import make_engine, session_scope
     from fintech_ui.services.orders import CheckoutError, checkout
 
     engine = make_engine(workload.url)
-    sqlite = engine.dialect.name == "sqlite"
-
-    @contextmanager
-    def scope(*, read_only: bool = False) -> Iterator[Session]:
-        with Session(engine, expire_on_commit=False) as session:
-            if sqlite and not read_only:
-                session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+    scope = functools.partial(session_scope, engine)
 
     with engine.connect():
         pass
@@ -733,9 +720,8 @@ class Work:
 def _count_work(url: str, buyers: list[Buyer], *, reference: bool) -> Work:
     """What one request does to the database: the app's handler steps, or the reference's."""
     from sqlalchemy import event
-    from sqlmodel import Session
 
-    from fintech_ui.db import make_engine
+    from fintech_ui.db import make_engine, session_scope
     from fintech_ui.services.orders import checkout, get_order
     from fintech_ui.services.sessions import resolve_session
     from fintech_ui.settings import load_settings
@@ -753,19 +739,7 @@ def _count_work(url: str, buyers: list[Buyer], *, reference: bool) -> Work:
     def on_checkout(*_args) -> None:
         counts["checkouts"] += 1
 
-    sqlite = engine.dialect.name == "sqlite"
-
-    @contextmanager
-    def scope(*, read_only: bool = False) -> Iterator[Session]:
-        with Session(engine, expire_on_commit=False) as session:
-            if sqlite and not read_only:
-                session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+    scope = functools.partial(session_scope, engine)
 
     cpu: dict[str, float] = {}
 

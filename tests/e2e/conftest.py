@@ -182,20 +182,13 @@ def create_user():
     """A function registering an account through the services, in the database the app uses."""
     import time
 
+    import factories
+
     from fintech_ui.db import session_scope
-    from fintech_ui.services.accounts import register
-    from fintech_ui.settings import get_settings
 
     def _create(username: str, password: str) -> int:
         with session_scope() as db:
-            user = register(
-                db,
-                username=username,
-                password=password,
-                settings=get_settings(),
-                now=int(time.time()),
-            )
-            return user.id
+            return factories.user(db, username, password=password, now=int(time.time()))
 
     return _create
 
@@ -244,12 +237,13 @@ def fund_user():
     """`fund_user(user_id, cents)`: a deposit straight through the ledger (not the UI)."""
     import time
 
+    import factories
+
     from fintech_ui.db import session_scope
-    from fintech_ui.services import ledger
 
     def _fund(user_id: int, cents: int) -> None:
         with session_scope() as db:
-            ledger.deposit(db, user_id=user_id, amount_cents=cents, now=int(time.time()))
+            factories.fund(db, user_id, cents, now=int(time.time()))
 
     return _fund
 
