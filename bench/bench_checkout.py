@@ -35,7 +35,6 @@ import os
 import random
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -50,6 +49,7 @@ from typing import Any
 
 from bench.common import figure as _figure
 from bench.common import nearest_rank, write_results
+from testsupport.processes import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 NAME = "checkout"
@@ -462,18 +462,12 @@ def _check_invariants(workload: Workload, created: int) -> dict[str, int]:
 # ---------------------------------------------------------------- servers and load
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def _server(factory: str, env: dict[str, str]) -> Iterator[tuple[str, int]]:
     """uvicorn serving `bench.bench_checkout:<factory>` in a subprocess: (base URL, pid)."""
     import httpx
 
-    port = _free_port()
+    port = free_port()
     log = tempfile.NamedTemporaryFile(  # noqa: SIM115  (closed in the finally below)
         prefix=f"bench-{factory}-", suffix=".log", delete=False
     )

@@ -18,24 +18,16 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from testsupport.app import CHROMIUM, app_directory, chromium
+
 E2E_DIR = Path(__file__).resolve().parent
 REPO = E2E_DIR.parents[1]
 VENV_BIN = REPO / ".venv" / "bin"
-CHROMIUM = Path(os.environ.get("FINTECH_CHROMIUM", "/usr/bin/chromium"))  # Debian's package
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 TIMEOUT_MS = 20_000
 
 
@@ -48,18 +40,6 @@ def _prepare_environment() -> None:
         os.environ["PATH"] = os.pathsep.join([str(VENV_BIN), path]) if path else str(VENV_BIN)
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
-
-
-def _build_root() -> Path:
-    """A fresh directory with what the build needs from the project besides the Python code."""
-    root = Path(tempfile.mkdtemp(prefix="fintech-e2e-build-"))
-    shutil.copy2(REPO / "rxconfig.py", root / "rxconfig.py")
-    if (REPO / "assets").is_dir():
-        shutil.copytree(REPO / "assets", root / "assets", symlinks=True)
-    if (REPO / "reflex.lock").is_dir():
-        # The pinned frontend packages, so the build installs what `reflex run` does.
-        shutil.copytree(REPO / "reflex.lock", root / "reflex.lock")
-    return root
 
 
 class _Running:
@@ -100,7 +80,7 @@ def harness() -> Iterator:
     from reflex.testing import AppHarnessProd
 
     _Running.environ = dict(os.environ)
-    _Running.root = _build_root()
+    _Running.root = app_directory(REPO, prefix="fintech-e2e-build-")
     _Running.app = AppHarnessProd.create(root=_Running.root, app_name="fintech_ui")
     try:
         _Running.app.start()
@@ -143,17 +123,8 @@ def browser() -> Iterator:
         if os.environ.get("FINTECH_REQUIRE_BROWSER") == "1":
             pytest.fail(f"FINTECH_REQUIRE_BROWSER=1 but {message}", pytrace=False)
         pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
-    try:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-    finally:
-        playwright.stop()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

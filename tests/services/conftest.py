@@ -32,22 +32,13 @@ from pathlib import Path
 
 import factories
 import pytest
-from sqlalchemy import create_engine, func, make_url, text
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, SQLModel
 
 from fintech_ui.db import make_engine, migrate, session_scope
-from fintech_ui.models import (
-    Account,
-    Cart,
-    CartLine,
-    Item,
-    LedgerEntry,
-    Order,
-    OrderLine,
-    User,
-)
+from testsupport import invariants
 
 T0 = factories.T0
 
@@ -209,62 +200,13 @@ def make_item(scope) -> Callable[..., int]:
     return _make
 
 
-_SNAPSHOT_TABLES = (User, Account, LedgerEntry, Item, Cart, CartLine, Order, OrderLine)
-
-
 @pytest.fixture
-def snapshot(scope) -> Callable[[], dict[str, list[tuple]]]:
+def snapshot(engine) -> Callable[[], dict[str, list[tuple]]]:
     """`snapshot()`: every row of every money-, stock- and cart-related table, in order."""
-
-    def _take() -> dict[str, list[tuple]]:
-        with scope(read_only=True) as db:
-            result = {}
-            for model in _SNAPSHOT_TABLES:
-                columns = list(model.__table__.columns)
-                rows = db.exec(select(*columns).order_by(*model.__table__.primary_key)).all()
-                result[model.__tablename__] = [tuple(row) for row in rows]
-            return result
-
-    return _take
+    return functools.partial(invariants.snapshot, engine)
 
 
 @pytest.fixture
-def check_invariants(scope) -> Callable[[], None]:
+def check_invariants(engine) -> Callable[[], None]:
     """`check_invariants()`: the ledger explains every balance and every order was paid."""
-
-    def _check() -> None:
-        with scope(read_only=True) as db:
-            for account in db.exec(select(Account)).all():
-                entries = db.exec(
-                    select(LedgerEntry)
-                    .where(LedgerEntry.user_id == account.user_id)
-                    .order_by(col(LedgerEntry.id))
-                ).all()
-                running = 0
-                for entry in entries:
-                    running += entry.amount_cents
-                    assert entry.balance_after_cents == running, (account.user_id, entry)
-                    assert running >= 0
-                assert account.balance_cents == running, account
-                assert account.balance_cents >= 0
-            negative = db.exec(select(func.count()).where(col(Item.stock) < 0)).one()
-            assert negative == 0
-            for order in db.exec(select(Order)).all():
-                debits = db.exec(select(LedgerEntry).where(LedgerEntry.order_id == order.id)).all()
-                assert len(debits) == 1, order
-                assert debits[0].kind == "purchase"
-                assert debits[0].user_id == order.user_id
-                assert debits[0].amount_cents == -order.total_cents
-                lines = db.exec(select(OrderLine).where(OrderLine.order_id == order.id)).all()
-                assert lines, order
-                assert sum(line.line_total_cents for line in lines) == order.total_cents
-                for line in lines:
-                    assert line.line_total_cents == line.unit_price_cents * line.quantity
-            unpaid = db.exec(
-                select(func.count()).where(
-                    LedgerEntry.kind == "purchase", col(LedgerEntry.order_id).is_(None)
-                )
-            ).one()
-            assert unpaid == 0
-
-    return _check
+    return functools.partial(invariants.check_money_invariants, engine)
