@@ -22,11 +22,12 @@ install: $(STAMP)
 db: install
 	$(PY) -m fintech_ui.db upgrade
 
-# The dev server reloads when files under the project change: not for the database's own writes.
+# The dev server reloads when files under the project change: not for the database's own writes
+# (the data directory is wherever FINTECH_DATA_DIR says; settings.py computes the list).
 run: db
 	$(PY) -m fintech_ui.seed demo
-	REFLEX_HOT_RELOAD_EXCLUDE_PATHS=$(CURDIR)/data:$(CURDIR)/tests:$(CURDIR)/bench:$(CURDIR)/docs \
-	  $(VENV)/bin/reflex run
+	excludes="$$($(PY) -m fintech_ui.settings reload-excludes)" && \
+	  REFLEX_HOT_RELOAD_EXCLUDE_PATHS="$$excludes" $(VENV)/bin/reflex run $(RUN_ARGS)
 
 # Production: several backend workers behind one port (frontend build served by them too).
 # Needs FINTECH_DATABASE_URL (PostgreSQL) and FINTECH_REDIS_URL for more than one worker.
