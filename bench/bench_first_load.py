@@ -204,7 +204,7 @@ class _Served:
     def _prepare_database(self) -> None:
         code = (
             "from fintech_ui.db import migrate, session_scope\n"
-            "from fintech_ui.seed import seed_demo\n"
+            "from fintech_ui.services.seeding import seed_demo\n"
             "migrate()\n"
             "with session_scope() as db:\n"
             "    seed_demo(db)\n"

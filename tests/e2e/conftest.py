@@ -180,7 +180,7 @@ def demo_catalogue() -> dict[str, str]:
     import json
 
     from fintech_ui.db import session_scope
-    from fintech_ui.seed import DEMO_FILE, seed_demo
+    from fintech_ui.services.seeding import DEMO_FILE, seed_demo
 
     with session_scope() as db:
         seed_demo(db)
