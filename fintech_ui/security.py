@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import bcrypt
 import jwt
+from jwt.types import Options
 
 USERNAME_MIN, USERNAME_MAX = 3, 32
 PASSWORD_MIN, PASSWORD_MAX = 12, 128
@@ -131,7 +132,7 @@ def decode_token(token: object, *, key: bytes, now: int | None = None) -> TokenC
     """The claims of a genuine, unexpired token, else None; the algorithm is pinned."""
     if not isinstance(token, str) or not token or len(token) > 2048:
         return None
-    options = {"require": ["sub", "iat", "exp", "jti"]}
+    options: Options = {"require": ["sub", "iat", "exp", "jti"]}
     try:
         # The leeway tolerates workers whose clocks differ by a few seconds; with an explicit
         # `now`, expiry is judged against it below as well.

@@ -32,7 +32,7 @@ def check_ready(url: str | None = None) -> None:
         with engine.connect() as connection:
             current = MigrationContext.configure(connection).get_current_revision()
     except SQLAlchemyError as exc:
-        reason = str(exc.orig if getattr(exc, "orig", None) else exc).strip().splitlines()[0]
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise DatabaseNotReady(f"cannot reach the database {shown}: {reason}") from None
     finally:
         engine.dispose()

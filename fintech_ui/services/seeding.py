@@ -6,7 +6,7 @@ import json
 import random
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from fintech_ui.models import CATEGORIES, Item
 
@@ -76,7 +76,7 @@ _KINDS = {
 def seed_synthetic(db: Session, count: int, *, seed: int = 7) -> int:
     """Add `count` generated products (SKU prefix SYN-) for benchmarks; idempotent per index."""
     rng = random.Random(seed)  # noqa: S311  (repeatable fake data, not secrets)
-    start = len(db.exec(select(Item.id).where(Item.sku.like("SYN-%"))).all())
+    start = len(db.exec(select(Item.id).where(col(Item.sku).like("SYN-%"))).all())
     batch: list[Item] = []
     for index in range(start, count):
         category = CATEGORIES[index % len(CATEGORIES)]
