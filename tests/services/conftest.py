@@ -33,12 +33,12 @@ from pathlib import Path
 import factories
 import pytest
 from sqlalchemy import create_engine, make_url, text
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, SQLModel
 
 from fintech_ui.db import make_engine, migrate, session_scope
 from testsupport import invariants
+from testsupport.postgres import postgres_problem
 
 T0 = factories.T0
 
@@ -58,15 +58,10 @@ def _postgres_server() -> tuple[str | None, str]:
     """The first candidate URL that answers, or None and why none did."""
     reasons = []
     for url in _POSTGRES_CANDIDATES:
-        engine = create_engine(url, connect_args={"connect_timeout": 3}, poolclass=NullPool)
-        try:
-            with engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
+        problem = postgres_problem(url)
+        if not problem:
             return url, ""
-        except SQLAlchemyError as exc:
-            reasons.append(f"{url}: {type(getattr(exc, 'orig', None) or exc).__name__}")
-        finally:
-            engine.dispose()
+        reasons.append(problem)
     return None, "; ".join(reasons)
 
 
