@@ -4,9 +4,9 @@ The same code runs on one machine (SQLite, state on disk) or scaled out (Postgre
 state manager, several workers): only environment variables differ.
 """
 
-import os
-
 import reflex as rx
+
+from fintech_ui import settings  # reads the environment only: no keys generated here
 
 try:
     # Reflex 0.10.1 starts granian without respawn_failed_workers, so one crashed worker
@@ -29,20 +29,17 @@ try:
 except ImportError:  # granian is only needed for `reflex run --env prod`
     pass
 
-_redis_url = os.environ.get("FINTECH_REDIS_URL", "").strip() or None
-_origins = [
-    o.strip() for o in os.environ.get("FINTECH_ALLOWED_ORIGINS", "").split(",") if o.strip()
-]
+_redis_url = settings.redis_url() or None
 
 config = rx.Config(
     app_name="fintech_ui",
     telemetry_enabled=False,
     show_built_with_reflex=False,
-    trusted_proxy_hops=int(os.environ.get("FINTECH_TRUSTED_PROXY_HOPS", "0") or 0),
+    trusted_proxy_hops=settings.trusted_proxy_hops(),
     redis_url=_redis_url,
     state_manager_mode="redis" if _redis_url else "disk",
     # Origins allowed to open the websocket and call the API from a browser.
-    cors_allowed_origins=_origins or ["*"],
+    cors_allowed_origins=settings.allowed_origins(),
     plugins=[
         rx.plugins.RadixThemesPlugin(
             theme=rx.theme(accent_color="teal", gray_color="slate", radius="medium")

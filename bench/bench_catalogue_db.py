@@ -1,8 +1,9 @@
 """Catalogue database latency with 100,000 synthetic products, on SQLite and PostgreSQL.
 
-`python -m bench.bench_catalogue_db [--quick]`. A fresh SQLite file is seeded with
-`fintech_ui.seed.seed_synthetic`; the same rows are copied into a fresh PostgreSQL database
-(`fintech_bench_<uuid>` on 127.0.0.1, dropped afterwards; skipped when the server is down).
+`python -m bench.bench_catalogue_db [--quick]`. A fresh SQLite file is seeded by
+`fintech_ui.services.seeding.seed_synthetic`; the same rows are copied into a fresh
+PostgreSQL database (`fintech_bench_<uuid>` on 127.0.0.1, dropped afterwards; skipped when
+the server is down).
 
 Each timed call is what the app does per catalogue request: open a read-only session on the
 app's engine (`make_engine`, same pragmas and pool) and call
@@ -111,7 +112,7 @@ def _seed_sqlite(url: str, count: int) -> float:
     from sqlmodel import Session
 
     from fintech_ui.db import make_engine, migrate
-    from fintech_ui.seed import seed_synthetic
+    from fintech_ui.services.seeding import seed_synthetic
 
     migrate(url)
     engine = make_engine(url)
@@ -149,7 +150,7 @@ def _copy_to_postgres(sqlite_file: Path, pg_url: str) -> None:
 
 def _request_makers(total_items: int) -> dict[str, Callable[[random.Random], dict[str, Any]]]:
     from fintech_ui.models import CATEGORIES
-    from fintech_ui.seed import _KINDS, _WORDS
+    from fintech_ui.services.seeding import _KINDS, _WORDS
 
     pages = max(1, -(-total_items // 12))
     sorts = ("name", "price", "price_desc")

@@ -30,11 +30,11 @@ balance, every balance equal to the sum of its ledger, one debit per order, and 
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import random
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -49,6 +49,7 @@ from typing import Any
 
 from bench.common import figure as _figure
 from bench.common import nearest_rank, write_results
+from testsupport.processes import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 NAME = "checkout"
@@ -461,18 +462,12 @@ def _check_invariants(workload: Workload, created: int) -> dict[str, int]:
 # ---------------------------------------------------------------- servers and load
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def _server(factory: str, env: dict[str, str]) -> Iterator[tuple[str, int]]:
     """uvicorn serving `bench.bench_checkout:<factory>` in a subprocess: (base URL, pid)."""
     import httpx
 
-    port = _free_port()
+    port = free_port()
     log = tempfile.NamedTemporaryFile(  # noqa: SIM115  (closed in the finally below)
         prefix=f"bench-{factory}-", suffix=".log", delete=False
     )
@@ -594,25 +589,11 @@ def _reference_requests(base: str, buyers: list[Buyer]) -> list[tuple[str, dict[
 
 def _run_direct(workload: Workload, buyers: list[Buyer]) -> RunResult:
     """CONCURRENCY threads calling orders.checkout(scope, …) on the app's engine settings."""
-    from sqlmodel import Session
-
-    from fintech_ui.db import make_engine
+    from fintech_ui.db import make_engine, session_scope
     from fintech_ui.services.orders import CheckoutError, checkout
 
     engine = make_engine(workload.url)
-    sqlite = engine.dialect.name == "sqlite"
-
-    @contextmanager
-    def scope(*, read_only: bool = False) -> Iterator[Session]:
-        with Session(engine, expire_on_commit=False) as session:
-            if sqlite and not read_only:
-                session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+    scope = functools.partial(session_scope, engine)
 
     with engine.connect():
         pass
@@ -733,9 +714,8 @@ class Work:
 def _count_work(url: str, buyers: list[Buyer], *, reference: bool) -> Work:
     """What one request does to the database: the app's handler steps, or the reference's."""
     from sqlalchemy import event
-    from sqlmodel import Session
 
-    from fintech_ui.db import make_engine
+    from fintech_ui.db import make_engine, session_scope
     from fintech_ui.services.orders import checkout, get_order
     from fintech_ui.services.sessions import resolve_session
     from fintech_ui.settings import load_settings
@@ -753,19 +733,7 @@ def _count_work(url: str, buyers: list[Buyer], *, reference: bool) -> Work:
     def on_checkout(*_args) -> None:
         counts["checkouts"] += 1
 
-    sqlite = engine.dialect.name == "sqlite"
-
-    @contextmanager
-    def scope(*, read_only: bool = False) -> Iterator[Session]:
-        with Session(engine, expire_on_commit=False) as session:
-            if sqlite and not read_only:
-                session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+    scope = functools.partial(session_scope, engine)
 
     cpu: dict[str, float] = {}
 

@@ -245,26 +245,34 @@ async def measure_pair(
 # ------------------------------------------------------------------------------------ breakdown
 
 
-def db_breakdown(env: dict[str, str], token: str, events: int) -> dict[str, float] | None:
-    """The database work of one add, timed piece by piece in a process of its own (ms)."""
-    try:
-        out = common.run_python(
-            env, "-m", "bench.bench_events", "--breakdown", token, str(events), timeout=300
-        )
-        return json.loads(out.strip().splitlines()[-1])
-    except Exception as exc:
-        common.log(f"database breakdown failed: {exc}")
-        return None
+def db_breakdown(env: dict[str, str], token: str, events: int) -> dict[str, float]:
+    """The database work of one add, timed piece by piece in a process of its own (ms).
+
+    Run before the load so that a failure (say, a service renamed) stops the benchmark within
+    seconds with the subprocess's traceback, instead of leaving the figures without it.
+    """
+    out = common.run_python(
+        env, "-m", "bench.bench_events", "--breakdown", token, str(events), timeout=300
+    )
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def _breakdown_command(token: str, events: int) -> None:
-    """Time what CartState.add_to_cart does to the database, the way it does it (medians)."""
+    """Time the database work of CartState.add_to_cart, step by step, the way the app runs it
+    (each step one `fintech_ui.db.run` transaction on the default executor); medians in ms.
+
+    Only public service functions are used, so a refactoring of the state layer cannot break it.
+    """
     import statistics
 
+    from fintech_ui.db import now, run
     from fintech_ui.services import cart as carts
-    from fintech_ui.state.session import _resolve, now, run_db
+    from fintech_ui.services.sessions import resolve_session
+    from fintech_ui.settings import get_settings
 
-    async def run() -> dict[str, float]:
+    settings = get_settings()
+
+    async def main() -> dict[str, float]:
         async def timed(coro) -> tuple[float, Any]:
             started = time.perf_counter()
             value = await coro
@@ -272,22 +280,24 @@ def _breakdown_command(token: str, events: int) -> None:
 
         rows: dict[str, list[float]] = {"resolve": [], "add": [], "lines": [], "hop": []}
         for seq in range(events):
-            ms, user = await timed(asyncio.to_thread(_resolve, token))
+            ms, user = await timed(run(resolve_session, token, settings=settings, now=now()))
+            if user is None:
+                raise RuntimeError("the benchmark user's session token does not resolve")
             rows["resolve"].append(ms)
             owner = carts.CartOwner(user_id=user.id)
             item = 1 + seq % ITEMS_PER_CART
             if seq % (ITEMS_PER_CART * 40) == 0 and seq:  # stay below 50 units a line
                 for i in range(1, ITEMS_PER_CART + 1):
-                    await run_db(carts.remove_item, owner, item_id=i, now=now())
-            ms, _ = await timed(run_db(carts.add_item, owner, item_id=item, quantity=1, now=now()))
+                    await run(carts.remove_item, owner, item_id=i, now=now())
+            ms, _ = await timed(run(carts.add_item, owner, item_id=item, quantity=1, now=now()))
             rows["add"].append(ms)
-            ms, _ = await timed(run_db(carts.lines, owner, read_only=True))
+            ms, _ = await timed(run(carts.lines, owner, read_only=True))
             rows["lines"].append(ms)
             ms, _ = await timed(asyncio.to_thread(lambda: None))
             rows["hop"].append(ms)
         return {k: statistics.median(v) for k, v in rows.items()}
 
-    print(json.dumps(asyncio.run(run())))
+    print(json.dumps(asyncio.run(main())))
 
 
 # ------------------------------------------------------------------------------------ figures
@@ -335,8 +345,7 @@ def single_cause(app: Suite, echo: Suite, breakdown: dict[str, float] | None, sq
     if breakdown:
         db = breakdown["resolve"] + breakdown["add"] + breakdown["lines"]
         resolve_note = (
-            " (a write transaction, BEGIN IMMEDIATE, although it only reads: "
-            "session_scope() without read_only)"
+            " (a write transaction, BEGIN IMMEDIATE on SQLite, as db.run without read_only)"
             if sqlite
             else ""
         )
@@ -550,6 +559,8 @@ def main(quick: bool = False) -> None:
         common.seed(env, "demo")
         users = common.create_users(env, params.users_needed(), prefix="shop", password=PASSWORD)
         cookies: list[str | None] = [u.cookie for u in users[1:]]
+        common.log("[events] timing the add's database work alone (before any load)")
+        breakdown = db_breakdown(env, users[0].token, params.breakdown_events)
         with EchoServer() as echo_server, common.ProductionApp(env, workers=1) as app_server:
             common.log(f"[events] app at {app_server.url}, echo at {echo_server.url}")
             app, echo, profiles = asyncio.run(
@@ -563,8 +574,6 @@ def main(quick: bool = False) -> None:
                 )
             )
             command, echo_command = app_server.command, echo_server.command
-        common.log("[events] timing the add's database work alone")
-        breakdown = db_breakdown(env, users[0].token, params.breakdown_events)
     figures = events_figures(app.suite, echo.suite, params, breakdown, profiles, "1 worker, SQLite")
     common.write_results(
         "events",

@@ -44,20 +44,12 @@ from typing import Any
 
 from bench.common import figure as _figure
 from bench.common import write_results
+from testsupport.app import CHROMIUM, CHROMIUM_ARGS
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "bench"
 NAME = "first_load"
 PYTHON = str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv").is_dir() else sys.executable
-CHROMIUM = os.environ.get("FINTECH_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 BYTES_TARGET = 1.1
 CLICK_TARGET = 1.3
 READY_MARK = "BENCH_FIRST_LOAD_READY "
@@ -212,7 +204,7 @@ class _Served:
     def _prepare_database(self) -> None:
         code = (
             "from fintech_ui.db import migrate, session_scope\n"
-            "from fintech_ui.seed import seed_demo\n"
+            "from fintech_ui.services.seeding import seed_demo\n"
             "migrate()\n"
             "with session_scope() as db:\n"
             "    seed_demo(db)\n"
@@ -372,7 +364,7 @@ def _measure(urls: dict[str, str], loads: int) -> tuple[dict[str, Any], dict[str
         APPS_BY_URL[url] = kind
     timings: dict[str, list[dict]] = {kind: [] for kind in urls}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             sizes = {kind: _asset_bytes(browser, url) for kind, url in urls.items()}
             # Warm the servers (disk caches, Python imports of the first events) once each.
@@ -464,7 +456,7 @@ def _breakdown(runs: list[dict]) -> str:
 
 def main(quick: bool = False) -> None:
     """Build both apps, measure bytes and first click in Chromium, write the results."""
-    if not Path(CHROMIUM).exists():
+    if not CHROMIUM.exists():
         raise SystemExit(f"{CHROMIUM} is not installed (apt-get install chromium)")
     workdir = Path(tempfile.mkdtemp(prefix="fintech-bench-first-load-"))
     loads = 3 if quick else 11

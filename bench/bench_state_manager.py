@@ -63,6 +63,10 @@ def main(quick: bool = False) -> None:
         common.seed(env, "demo")
         users = common.create_users(env, params.users_needed(), prefix="shop", password=PASSWORD)
         cookies: list[str | None] = [u.cookie for u in users[1:]]
+        common.log("[state manager] timing the add's database work alone (before any load)")
+        meta["db_breakdown_ms"] = breakdown = db_breakdown(
+            env, users[0].token, params.breakdown_events
+        )
         with (
             EchoServer() as echo_server,
             common.ProductionApp(env, workers=workers) as app_server,
@@ -80,10 +84,6 @@ def main(quick: bool = False) -> None:
             )
             meta["app_command"] = app_server.command + " (FINTECH_REDIS_URL set)"
             meta["echo_command"] = echo_server.command
-        common.log("[state manager] timing the add's database work alone")
-        meta["db_breakdown_ms"] = breakdown = db_breakdown(
-            env, users[0].token, params.breakdown_events
-        )
     figures = events_figures(
         app.suite, echo.suite, params, breakdown, profiles, config, workers=workers, sqlite=False
     )

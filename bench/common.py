@@ -8,7 +8,8 @@
   database `fintech_bench_<uuid>` dropped afterwards), migrated; yields the FINTECH_* variables.
 * `seed(env, ...)`, `create_users(env, ...)`: data through the app's own code, in a subprocess
   with that environment (the app caches its settings and engine per process).
-* `RedisServer()`: a private redis-server on a free port (never the shared one on 6379).
+* `RedisServer()`, `free_port`, `wait_for_port`, `stop_process`: from `testsupport`,
+  shared with tests/scale (a private redis-server on a free port, never the shared one).
 * `ProductionApp(env, workers=N)`: `reflex run --env prod` in a temporary copy directory,
   backend on 127.0.0.1, GRANIAN_WORKERS=N; `frontend=True` adds `--single-port` (the frontend
   is built and served by the same workers, as `make run-prod` does). `.url` is the base URL.
@@ -27,24 +28,35 @@ import os
 import platform
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from testsupport.app import app_directory, production_command
+from testsupport.postgres import postgres_database, postgres_problem
+from testsupport.processes import free_port, stop_process, wait_for_port
+from testsupport.redis_server import RedisServer
+
+__all__ = [
+    "RedisServer",
+    "free_port",
+    "stop_process",
+    "wait_for_port",
+]  # re-exported for the benchmarks
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH_DIR = REPO / "bench"
 RESULTS_DIR = BENCH_DIR / "results"
 VENV_BIN = REPO / ".venv" / "bin"
 PYTHON = str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.executable
-PG_ADMIN_URL = os.environ.get("FINTECH_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "FINTECH_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 APP_START_TIMEOUT_S = 240.0
 
 
@@ -246,41 +258,6 @@ def machine_description() -> dict[str, Any]:
 # ------------------------------------------------------------------------------------ processes
 
 
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout: float, proc: subprocess.Popen | None = None) -> None:
-    """Until 127.0.0.1:port accepts connections; RuntimeError if `proc` dies or time runs out."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"process exited with {proc.returncode} before listening")
-        with socket.socket() as sock:
-            sock.settimeout(0.5)
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"nothing listened on port {port} within {timeout:.0f}s")
-
-
-def stop_process_group(proc: subprocess.Popen, grace: float = 8.0) -> None:
-    """SIGTERM to the process group `proc` leads (started with start_new_session), then SIGKILL."""
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=grace)
-    # Workers may outlive a supervisor that exited: the whole group goes.
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=5)
-
-
 def base_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     """os.environ, venv first on PATH, npm instead of bun, telemetry off, the repo importable."""
     env = dict(os.environ)
@@ -332,16 +309,26 @@ def bench_database(
     kind: "sqlite" (a file in the data dir) or "postgres" (database fintech_bench_<uuid> on
     127.0.0.1:5432 as user postgres, dropped on exit). Keys are random per run.
     """
-    data_dir = Path(tempfile.mkdtemp(prefix="fintech-bench-data-"))
-    pg_name = None
-    if kind == "sqlite":
-        url = f"sqlite:///{data_dir / 'fintech.db'}"
-    elif kind == "postgres":
-        pg_name = f"fintech_bench_{uuid.uuid4().hex[:12]}"
-        _pg_admin(f'CREATE DATABASE "{pg_name}"')
-        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{pg_name}"
-    else:
+    if kind not in ("sqlite", "postgres"):
         raise ValueError(f"unknown database kind {kind!r}")
+    data_dir = Path(tempfile.mkdtemp(prefix="fintech-bench-data-"))
+    with contextlib.ExitStack() as stack:
+        if kind == "sqlite":
+            url = f"sqlite:///{data_dir / 'fintech.db'}"
+        else:
+            url = stack.enter_context(postgres_database("fintech_bench", PG_ADMIN_URL))
+        stack.callback(shutil.rmtree, data_dir, ignore_errors=True)
+        yield _migrated(url, data_dir, bcrypt_rounds, environment, redis_url, extra)
+
+
+def _migrated(
+    url: str,
+    data_dir: Path,
+    bcrypt_rounds: int,
+    environment: str,
+    redis_url: str | None,
+    extra: dict[str, str] | None,
+) -> dict[str, str]:
     env = {
         "FINTECH_DATA_DIR": str(data_dir),
         "FINTECH_DATABASE_URL": url,
@@ -353,30 +340,13 @@ def bench_database(
     if redis_url:
         env["FINTECH_REDIS_URL"] = redis_url
     env.update(extra or {})
-    try:
-        run_python(env, "-m", "fintech_ui.db", "upgrade", timeout=120)
-        yield env
-    finally:
-        if pg_name is not None:
-            with contextlib.suppress(Exception):
-                _pg_admin(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
-        shutil.rmtree(data_dir, ignore_errors=True)
-
-
-def _pg_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=10) as conn:
-        conn.execute(sql)
+    run_python(env, "-m", "fintech_ui.db", "upgrade", timeout=120)
+    return env
 
 
 def postgres_available() -> bool:
     """Whether the PostgreSQL server the production figures need answers."""
-    try:
-        _pg_admin("SELECT 1")
-    except Exception:
-        return False
-    return True
+    return not postgres_problem(PG_ADMIN_URL)
 
 
 def seed(env: dict[str, str], *args: str, timeout: float = 600) -> str:
@@ -453,58 +423,6 @@ def _users_command(count: int, prefix: str, password: str, deposit_cents: int) -
 # ------------------------------------------------------------------------------------ redis
 
 
-class RedisServer:
-    """A private redis-server on a free loopback port, no persistence; `.url`."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.dir = Path(tempfile.mkdtemp(prefix="fintech-bench-redis-"))
-        self.proc: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> RedisServer:
-        redis_server = shutil.which("redis-server")
-        if redis_server is None:
-            raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
-        self.proc = subprocess.Popen(
-            [
-                redis_server,
-                "--bind",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.dir),
-                "--logfile",
-                str(self.dir / "redis.log"),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        wait_for_port(self.port, 20, self.proc)
-        return self
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            stop_process_group(self.proc, grace=5)
-            self.proc = None
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def __enter__(self) -> RedisServer:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-
 # ------------------------------------------------------------------------------------ the app
 
 # Copy directories whose .web holds a finished build, reusable by the next app of this process
@@ -524,12 +442,7 @@ atexit.register(_cleanup_app_dirs)
 def _app_dir() -> Path:
     if _IDLE_APP_DIRS:
         return _IDLE_APP_DIRS.pop()
-    root = Path(tempfile.mkdtemp(prefix="fintech-bench-app-"))
-    shutil.copy2(REPO / "rxconfig.py", root / "rxconfig.py")
-    if (REPO / "assets").is_dir():
-        shutil.copytree(REPO / "assets", root / "assets", symlinks=True)
-    if (REPO / "reflex.lock").is_dir():
-        shutil.copytree(REPO / "reflex.lock", root / "reflex.lock")
+    root = app_directory(REPO, prefix="fintech-bench-app-")
     _ALL_APP_DIRS.append(root)
     return root
 
@@ -582,17 +495,9 @@ class ProductionApp:
         env = base_environment(self.env)
         env["GRANIAN_WORKERS"] = str(self.workers)
         env.update(self.extra_env)
-        cmd = [
-            str(VENV_BIN / "reflex"),
-            "run",
-            "--env",
-            "prod",
-            "--single-port" if self.frontend else "--backend-only",
-            "--backend-port",
-            str(self.port),
-            "--backend-host",
-            "127.0.0.1",
-        ]
+        cmd = production_command(
+            str(VENV_BIN / "reflex"), self.port, frontend=self.frontend, host="127.0.0.1"
+        )
         with open(self.log_path, "wb") as logfile:
             self.proc = subprocess.Popen(
                 cmd,
@@ -652,7 +557,7 @@ class ProductionApp:
 
     def stop(self) -> None:
         if self.proc is not None:
-            stop_process_group(self.proc)
+            stop_process(self.proc)
             self.proc = None
         self._release()
 

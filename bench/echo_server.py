@@ -22,9 +22,9 @@ from bench.common import (
     base_environment,
     free_port,
     process_tree,
-    stop_process_group,
     wait_for_port,
 )
+from testsupport.processes import stop_process
 
 NAMESPACE = "/_event"
 
@@ -87,7 +87,7 @@ class EchoServer:
 
     def stop(self) -> None:
         if self.proc is not None:
-            stop_process_group(self.proc, grace=5)
+            stop_process(self.proc, grace=5)
             self.proc = None
 
     def __enter__(self) -> EchoServer:

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import sys
-import time
 
-from sqlmodel import select
-
-from fintech_ui.db import session_scope
-from fintech_ui.models import User
-from fintech_ui.security import PolicyError, normalize_username, username_key
-from fintech_ui.services.accounts import disable_user
+from fintech_ui.db import now, session_scope
+from fintech_ui.security import PolicyError
+from fintech_ui.services.operators import UnknownUser, set_account_active
 
 USAGE = "usage: python -m fintech_ui.cli {disable-user|enable-user} USERNAME"
 
@@ -21,21 +17,17 @@ def main(argv: list[str]) -> int:
         print(USAGE, file=sys.stderr)
         return 2
     try:
-        key = username_key(normalize_username(argv[2]))
+        with session_scope() as db:
+            name = set_account_active(
+                db, username=argv[2], active=argv[1] == "enable-user", now=now()
+            )
     except PolicyError as exc:
         print(exc, file=sys.stderr)
         return 2
-    with session_scope() as db:
-        user = db.exec(select(User).where(User.username_key == key)).first()
-        if user is None:
-            print(f"no such user: {argv[2]}", file=sys.stderr)
-            return 1
-        if argv[1] == "disable-user":
-            disable_user(db, user_id=user.id, now=int(time.time()))
-        else:
-            user.is_active = True
-            db.add(user)
-    print(f"{argv[1].split('-')[0]}d {user.username}")
+    except UnknownUser as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"{argv[1].split('-')[0]}d {name}")
     return 0
 
 

@@ -19,8 +19,6 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, event, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, create_engine
@@ -135,52 +133,6 @@ def migrate(url: str | None = None) -> None:
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["database_url"] = url or get_settings().database_url
     command.upgrade(cfg, "head")
-
-
-class DatabaseNotReady(RuntimeError):
-    """The database cannot be reached or its schema is not the newest; message says which."""
-
-
-def check_ready(url: str | None = None) -> None:
-    """Refuse to serve when the database is unreachable or not migrated to the newest revision."""
-    url = url or get_settings().database_url
-    shown = make_url(url).render_as_string(hide_password=True)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    head = ScriptDirectory.from_config(cfg).get_current_head()
-    engine = make_engine(url)
-    try:
-        with engine.connect() as connection:
-            current = MigrationContext.configure(connection).get_current_revision()
-    except SQLAlchemyError as exc:
-        reason = str(exc.orig if getattr(exc, "orig", None) else exc).strip().splitlines()[0]
-        raise DatabaseNotReady(f"cannot reach the database {shown}: {reason}") from None
-    finally:
-        engine.dispose()
-    if current != head:
-        raise DatabaseNotReady(
-            f"the database {shown} is at revision {current}, not {head}: run `make db` first"
-        )
-
-
-def check_redis(url: str) -> None:
-    """Refuse to serve when the configured Redis (Reflex's state manager) cannot be reached."""
-    if not url:
-        return
-    import redis
-
-    shown = (
-        make_url(url.replace("redis://", "postgresql://", 1))
-        .render_as_string(hide_password=True)
-        .replace("postgresql://", "redis://", 1)
-    )
-    client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        raise DatabaseNotReady(f"cannot reach Redis at {shown}: {exc}") from None
-    finally:
-        client.close()
 
 
 def main(argv: list[str]) -> int:

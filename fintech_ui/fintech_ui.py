@@ -9,9 +9,9 @@ from starlette.routing import Mount
 
 from fintech_ui import routes, session_cookie
 from fintech_ui.api import api
-from fintech_ui.db import DatabaseNotReady, check_ready, check_redis
 from fintech_ui.pages import account, cart, index, login, orders, register
 from fintech_ui.settings import ConfigError, get_settings
+from fintech_ui.startup import DatabaseNotReady, check_ready, check_redis
 from fintech_ui.state.account import AccountState
 from fintech_ui.state.auth import AuthState
 from fintech_ui.state.cart import CartState
@@ -49,12 +49,17 @@ def _on_backend_error(exception: Exception) -> rx.event.EventSpec:
     )
 
 
+def _frontend_url() -> str:
+    """Where the browser reaches the pages (Reflex's deploy_url), read when a request comes."""
+    return rx.config.get_config().deploy_url or ""
+
+
 app = rx.App(
     backend_exception_handler=_on_backend_error,
     head_components=[rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml")],
     api_transformer=Starlette(
         routes=[
-            *session_cookie.cookie_routes(lambda: rx.config.get_config().deploy_url),
+            *session_cookie.cookie_routes(_frontend_url),
             Mount(routes.API, app=api),
         ]
     ),

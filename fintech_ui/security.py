@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import bcrypt
 import jwt
+from jwt.types import Options
 
 from fintech_ui.errors import DomainError
 
@@ -133,7 +134,7 @@ def decode_token(token: object, *, key: bytes, now: int | None = None) -> TokenC
     """The claims of a genuine, unexpired token, else None; the algorithm is pinned."""
     if not isinstance(token, str) or not token or len(token) > 2048:
         return None
-    options = {"require": ["sub", "iat", "exp", "jti"]}
+    options: Options = {"require": ["sub", "iat", "exp", "jti"]}
     try:
         # The leeway tolerates workers whose clocks differ by a few seconds; with an explicit
         # `now`, expiry is judged against it below as well.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import secrets
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,12 +89,46 @@ def _load_key(env_name: str, file: Path) -> bytes:
     return key
 
 
+def data_dir() -> Path:
+    """FINTECH_DATA_DIR (default ./data): the one place that says where data lives."""
+    return Path(os.environ.get("FINTECH_DATA_DIR", PROJECT_ROOT / "data")).resolve()
+
+
+def redis_url() -> str:
+    """FINTECH_REDIS_URL, or "" for Reflex's state on disk (one worker)."""
+    return os.environ.get("FINTECH_REDIS_URL", "").strip()
+
+
+def allowed_origins() -> list[str]:
+    """FINTECH_ALLOWED_ORIGINS: origins allowed to open the websocket; ["*"] when unset."""
+    raw = os.environ.get("FINTECH_ALLOWED_ORIGINS", "")
+    return [origin.strip() for origin in raw.split(",") if origin.strip()] or ["*"]
+
+
+def trusted_proxy_hops() -> int:
+    """FINTECH_TRUSTED_PROXY_HOPS: how many reverse proxies' X-Forwarded-For to believe."""
+    return _int_env("FINTECH_TRUSTED_PROXY_HOPS", 0, 0, 10)
+
+
+# Folders of the project whose files change while the dev server runs but are not the app's.
+_NOT_APP_CODE = ("tests", "bench", "testsupport", "docs")
+
+
+def hot_reload_exclude_paths() -> list[Path]:
+    """What `reflex run` must not watch: the data directory (created if missing, since Reflex
+    compares every listed path with os.path.samefile) and the project's non-app folders."""
+    data = data_dir()
+    data.mkdir(parents=True, exist_ok=True)
+    folders = (PROJECT_ROOT / name for name in _NOT_APP_CODE)
+    return [data, *(folder for folder in folders if folder.is_dir())]
+
+
 def load_settings() -> Settings:
     """Read and validate the environment; raises ConfigError naming the bad variable."""
-    data_dir = Path(os.environ.get("FINTECH_DATA_DIR", PROJECT_ROOT / "data")).resolve()
+    data_path = data_dir()
     database_url = os.environ.get("FINTECH_DATABASE_URL", "").strip()
     if not database_url:
-        database_url = f"sqlite:///{data_dir / 'fintech.db'}"
+        database_url = f"sqlite:///{data_path / 'fintech.db'}"
     if not database_url.startswith(("sqlite:///", "postgresql+psycopg://")):
         raise ConfigError(
             "FINTECH_DATABASE_URL must start with sqlite:/// or postgresql+psycopg://"
@@ -106,17 +141,17 @@ def load_settings() -> Settings:
     idle = _int_env("FINTECH_SESSION_IDLE_MINUTES", 30, 1, 24 * 60) * 60
     absolute = _int_env("FINTECH_SESSION_MAX_HOURS", 12, 1, 24 * 30) * 3600
     return Settings(
-        data_dir=data_dir,
+        data_dir=data_path,
         database_url=database_url,
-        secret_key=_load_key("FINTECH_SECRET_KEY", data_dir / "secret.key"),
-        password_pepper=_load_key("FINTECH_PASSWORD_PEPPER", data_dir / "pepper.key"),
+        secret_key=_load_key("FINTECH_SECRET_KEY", data_path / "secret.key"),
+        password_pepper=_load_key("FINTECH_PASSWORD_PEPPER", data_path / "pepper.key"),
         bcrypt_rounds=_int_env("FINTECH_BCRYPT_ROUNDS", 12, min_rounds, 16),
         session_idle_seconds=idle,
         session_absolute_seconds=max(absolute, idle),
         login_code_seconds=60,
-        trusted_proxy_hops=_int_env("FINTECH_TRUSTED_PROXY_HOPS", 0, 0, 10),
+        trusted_proxy_hops=trusted_proxy_hops(),
         cookie_secure=_bool_env("FINTECH_COOKIE_SECURE"),
-        redis_url=os.environ.get("FINTECH_REDIS_URL", "").strip(),
+        redis_url=redis_url(),
         environment=environment,
     )
 
@@ -125,3 +160,17 @@ def load_settings() -> Settings:
 def get_settings() -> Settings:
     """The process-wide settings, loaded on first use."""
     return load_settings()
+
+
+def main(argv: list[str]) -> int:
+    """`python -m fintech_ui.settings reload-excludes`: REFLEX_HOT_RELOAD_EXCLUDE_PATHS for
+    `make run`, computed from the settings instead of assumed by the Makefile."""
+    if argv[1:] != ["reload-excludes"]:
+        print("usage: python -m fintech_ui.settings reload-excludes", file=sys.stderr)
+        return 2
+    print(os.pathsep.join(str(path) for path in hot_reload_exclude_paths()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

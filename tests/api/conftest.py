@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import factories
 import pytest
 from sqlalchemy import delete
 from sqlmodel import col
@@ -28,10 +29,7 @@ from starlette.testclient import TestClient
 
 from fintech_ui.api import api
 from fintech_ui.db import session_scope
-from fintech_ui.models import Item, LoginFailure, User
-from fintech_ui.services import ledger
-from fintech_ui.services.sessions import create_session
-from fintech_ui.settings import get_settings
+from fintech_ui.models import Item, LoginFailure
 
 TEST_CLIENT_ADDRESS = "testclient"  # what TestClient reports as the peer of every request
 
@@ -144,23 +142,16 @@ def make_item() -> Callable[..., int]:
         active: bool = True,
         risk_level: int = 3,
     ) -> int:
-        tag = uuid.uuid4().hex[:10]
-        name = name or f"Api Product {tag}"
         with session_scope() as db:
-            item = Item(
-                sku=f"API-{tag}",
-                name=name,
-                name_key=name.lower(),
-                category=category,
-                description="Made by the API tests.",
+            return factories.item(
+                db,
+                name,
                 price_cents=price_cents,
                 stock=stock,
+                category=category,
+                active=active,
                 risk_level=risk_level,
-                is_active=active,
-            )
-            db.add(item)
-            db.flush()
-            return item.id
+            ).id
 
     return _make
 
@@ -171,10 +162,7 @@ def fund() -> Callable[[ApiUser, int], None]:
 
     def _fund(user: ApiUser, cents: int) -> None:
         with session_scope() as db:
-            while cents > 0:
-                step = min(cents, ledger.MAX_DEPOSIT_CENTS)
-                ledger.deposit(db, user_id=user.id, amount_cents=step, now=int(time.time()))
-                cents -= step
+            factories.fund(db, user.id, cents, now=int(time.time()))
 
     return _fund
 
@@ -200,8 +188,6 @@ def fresh_token() -> Callable[[ApiUser], str]:
 
     def _token(user: ApiUser) -> str:
         with session_scope() as db:
-            row = db.get(User, user.id)
-            assert row is not None
-            return create_session(db, user=row, settings=get_settings(), now=int(time.time()))
+            return factories.session_token(db, user.id, now=int(time.time()))
 
     return _token

@@ -18,24 +18,16 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from testsupport.app import CHROMIUM, app_directory, chromium
+
 E2E_DIR = Path(__file__).resolve().parent
 REPO = E2E_DIR.parents[1]
 VENV_BIN = REPO / ".venv" / "bin"
-CHROMIUM = Path(os.environ.get("FINTECH_CHROMIUM", "/usr/bin/chromium"))  # Debian's package
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 TIMEOUT_MS = 20_000
 
 
@@ -48,18 +40,6 @@ def _prepare_environment() -> None:
         os.environ["PATH"] = os.pathsep.join([str(VENV_BIN), path]) if path else str(VENV_BIN)
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
-
-
-def _build_root() -> Path:
-    """A fresh directory with what the build needs from the project besides the Python code."""
-    root = Path(tempfile.mkdtemp(prefix="fintech-e2e-build-"))
-    shutil.copy2(REPO / "rxconfig.py", root / "rxconfig.py")
-    if (REPO / "assets").is_dir():
-        shutil.copytree(REPO / "assets", root / "assets", symlinks=True)
-    if (REPO / "reflex.lock").is_dir():
-        # The pinned frontend packages, so the build installs what `reflex run` does.
-        shutil.copytree(REPO / "reflex.lock", root / "reflex.lock")
-    return root
 
 
 class _Running:
@@ -100,7 +80,7 @@ def harness() -> Iterator:
     from reflex.testing import AppHarnessProd
 
     _Running.environ = dict(os.environ)
-    _Running.root = _build_root()
+    _Running.root = app_directory(REPO, prefix="fintech-e2e-build-")
     _Running.app = AppHarnessProd.create(root=_Running.root, app_name="fintech_ui")
     try:
         _Running.app.start()
@@ -143,17 +123,8 @@ def browser() -> Iterator:
         if os.environ.get("FINTECH_REQUIRE_BROWSER") == "1":
             pytest.fail(f"FINTECH_REQUIRE_BROWSER=1 but {message}", pytrace=False)
         pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
-    try:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-    finally:
-        playwright.stop()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
@@ -182,20 +153,13 @@ def create_user():
     """A function registering an account through the services, in the database the app uses."""
     import time
 
+    import factories
+
     from fintech_ui.db import session_scope
-    from fintech_ui.services.accounts import register
-    from fintech_ui.settings import get_settings
 
     def _create(username: str, password: str) -> int:
         with session_scope() as db:
-            user = register(
-                db,
-                username=username,
-                password=password,
-                settings=get_settings(),
-                now=int(time.time()),
-            )
-            return user.id
+            return factories.user(db, username, password=password, now=int(time.time()))
 
     return _create
 
@@ -216,7 +180,7 @@ def demo_catalogue() -> dict[str, str]:
     import json
 
     from fintech_ui.db import session_scope
-    from fintech_ui.seed import DEMO_FILE, seed_demo
+    from fintech_ui.services.seeding import DEMO_FILE, seed_demo
 
     with session_scope() as db:
         seed_demo(db)
@@ -244,12 +208,13 @@ def fund_user():
     """`fund_user(user_id, cents)`: a deposit straight through the ledger (not the UI)."""
     import time
 
+    import factories
+
     from fintech_ui.db import session_scope
-    from fintech_ui.services import ledger
 
     def _fund(user_id: int, cents: int) -> None:
         with session_scope() as db:
-            ledger.deposit(db, user_id=user_id, amount_cents=cents, now=int(time.time()))
+            factories.fund(db, user_id, cents, now=int(time.time()))
 
     return _fund
 

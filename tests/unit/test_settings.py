@@ -8,7 +8,16 @@ import stat
 
 import pytest
 
-from fintech_ui.settings import MIN_KEY_BYTES, ConfigError, load_settings
+from fintech_ui.settings import (
+    MIN_KEY_BYTES,
+    ConfigError,
+    allowed_origins,
+    hot_reload_exclude_paths,
+    load_settings,
+    redis_url,
+    trusted_proxy_hops,
+)
+from fintech_ui.settings import main as settings_main
 
 
 @pytest.fixture
@@ -199,3 +208,54 @@ def test_bad_cookie_secure_is_refused(data_dir, monkeypatch, value):
 def test_cookie_secure_values_are_parsed(data_dir, monkeypatch, value, expected):
     monkeypatch.setenv("FINTECH_COOKIE_SECURE", value)
     assert load_settings().cookie_secure is expected
+
+
+# --- what rxconfig.py and `make run` read, without generating keys ----------------------
+
+
+def test_reload_excludes_create_a_missing_data_dir(data_dir):
+    # Reflex calls os.path.samefile on every excluded path: a missing one stops the backend.
+    assert hot_reload_exclude_paths()[0] == data_dir.resolve()
+    assert data_dir.is_dir()
+
+
+def test_reload_excludes_follow_fintech_data_dir_and_generate_no_keys(data_dir):
+    hot_reload_exclude_paths()
+    assert list(data_dir.iterdir()) == []
+
+
+def test_reload_excludes_name_only_existing_paths(data_dir):
+    assert all(path.exists() for path in hot_reload_exclude_paths())
+
+
+def test_reload_excludes_command_prints_the_paths_joined(data_dir, capsys):
+    assert settings_main(["settings", "reload-excludes"]) == 0
+    printed = capsys.readouterr().out.strip().split(os.pathsep)
+    assert printed == [str(path) for path in hot_reload_exclude_paths()]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (None, ["*"]),
+        ("", ["*"]),
+        (" https://a.example , ,https://b.example", ["https://a.example", "https://b.example"]),
+    ],
+)
+def test_allowed_origins(data_dir, monkeypatch, raw, expected):
+    if raw is not None:
+        monkeypatch.setenv("FINTECH_ALLOWED_ORIGINS", raw)
+    assert allowed_origins() == expected
+
+
+@pytest.mark.parametrize(("raw", "expected"), [(None, ""), ("  redis://h:1/0 ", "redis://h:1/0")])
+def test_redis_url(data_dir, monkeypatch, raw, expected):
+    if raw is not None:
+        monkeypatch.setenv("FINTECH_REDIS_URL", raw)
+    assert redis_url() == expected
+
+
+def test_trusted_proxy_hops_refuses_a_non_number(data_dir, monkeypatch):
+    monkeypatch.setenv("FINTECH_TRUSTED_PROXY_HOPS", "one")
+    with pytest.raises(ConfigError, match="FINTECH_TRUSTED_PROXY_HOPS"):
+        trusted_proxy_hops()
