@@ -1,4 +1,4 @@
-"""Demo and benchmark data. `python -m fintech_ui.seed demo | synthetic N`."""
+"""Demo and benchmark data. `python -m fintech_ui.seed demo | synthetic N | set-price SKU 12.34`."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ import random
 import sys
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, func, select
 
-from fintech_ui.db import session_scope
+from fintech_ui.db import now, session_scope
 from fintech_ui.models import CATEGORIES, Item
+from fintech_ui.money import MoneyError, format_cents, parse_amount
+from fintech_ui.services import prices
 
 DEMO_FILE = Path(__file__).parent / "data" / "demo_catalogue.json"
 
@@ -36,6 +38,11 @@ def seed_demo(db: Session) -> int:
             )
         )
         added += 1
+    db.flush()
+    # A year of daily prices for every demo product that lacks one (bulk insert, ~11k rows).
+    skus = [row[0] for row in rows]
+    ids = list(db.exec(select(Item.id).where(col(Item.sku).in_(skus))).all())
+    prices.add_demo_history(db, item_ids=ids, now=now())
     return added
 
 
@@ -79,6 +86,7 @@ def seed_synthetic(db: Session, count: int, *, seed: int = 7) -> int:
     """Add `count` generated products (SKU prefix SYN-) for benchmarks; idempotent per index."""
     rng = random.Random(seed)  # noqa: S311  (repeatable fake data, not secrets)
     start = len(db.exec(select(Item.id).where(Item.sku.like("SYN-%"))).all())
+    first_new_id = (db.exec(select(func.max(Item.id))).one() or 0) + 1
     batch: list[Item] = []
     for index in range(start, count):
         category = CATEGORIES[index % len(CATEGORIES)]
@@ -100,7 +108,22 @@ def seed_synthetic(db: Session, count: int, *, seed: int = 7) -> int:
             db.flush()
             batch.clear()
     db.add_all(batch)
+    db.flush()
+    # One price point each (today's price), in one INSERT … SELECT: a year of daily history
+    # for 100k products would be 36.5M rows for no benchmark that needs it.
+    prices.add_current_points(db, min_item_id=first_new_id, now=now())
     return max(0, count - start)
+
+
+def set_price(sku: str, amount: str) -> str:
+    """`set-price SKU 12.34`: change a price (appending it to the history); a line to print."""
+    cents = parse_amount(amount, min_cents=1, max_cents=prices.MAX_PRICE_CENTS)
+    with session_scope() as db:
+        change = prices.set_price(db, sku=sku, price_cents=cents, now=now())
+    return (
+        f"{change.sku}: {format_cents(change.old_price_cents)} -> "
+        f"{format_cents(change.new_price_cents)}"
+    )
 
 
 def main(argv: list[str]) -> int:
@@ -113,7 +136,16 @@ def main(argv: list[str]) -> int:
         with session_scope() as db:
             print(f"synthetic catalogue: {seed_synthetic(db, int(argv[2]))} products added")
         return 0
-    print("usage: python -m fintech_ui.seed demo | synthetic N", file=sys.stderr)
+    if argv[1:2] == ["set-price"] and len(argv) == 4:
+        try:
+            print(set_price(argv[2], argv[3]))
+        except (MoneyError, prices.PriceError) as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        return 0
+    print(
+        "usage: python -m fintech_ui.seed demo | synthetic N | set-price SKU 12.34", file=sys.stderr
+    )
     return 2
 
 
