@@ -96,10 +96,25 @@ def set_price(db: Session, *, sku: str, price_cents: int, now: int) -> PriceChan
         raise PriceError(f"No product with SKU {sku}.")
     old = item.price_cents
     db.exec(update(Item).where(col(Item.id) == item.id).values(price_cents=price_cents))
+    _close_missing_days(db, item_id=item.id, price_cents=old, now=now)
     db.exec(insert(PricePoint).values(item_id=item.id, at=now, price_cents=price_cents))
     return PriceChange(
         item_id=item.id, sku=sku, old_price_cents=old, new_price_cents=price_cents, at=now
     )
+
+
+def _close_missing_days(db: Session, *, item_id: int, price_cents: int, now: int) -> None:
+    # Charts read one close per day: the days since the last point closed at the old price.
+    last = db.exec(select(func.max(PricePoint.at)).where(PricePoint.item_id == item_id)).one()
+    if last is None:
+        return
+    first_day, today = last // DAY + 1, now // DAY
+    rows = [
+        {"item_id": item_id, "at": (day + 1) * DAY - 1, "price_cents": price_cents}
+        for day in range(max(first_day, today - 366), today)
+    ]
+    if rows:
+        db.exec(insert(PricePoint), params=rows)
 
 
 def demo_walk(sku: str, category: str, price_cents: int, days: int) -> list[int]:
