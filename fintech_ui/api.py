@@ -539,3 +539,8 @@ async def docs() -> HTMLResponse:
     from fintech_ui.api_docs import render_docs
 
     return HTMLResponse(render_docs(api.openapi()))
+
+
+from fintech_ui.api_portfolio import router as _portfolio_router  # noqa: E402  (needs the above)
+
+api.include_router(_portfolio_router)
