@@ -10,13 +10,16 @@ from starlette.routing import Mount
 from fintech_ui import session_cookie
 from fintech_ui.api import api
 from fintech_ui.db import DatabaseNotReady, check_ready, check_redis
-from fintech_ui.pages import account, cart, index, login, orders, register
+from fintech_ui.pages import account, cart, index, login, orders, portfolio, product, register
 from fintech_ui.settings import ConfigError, get_settings
 from fintech_ui.state.account import AccountState
 from fintech_ui.state.auth import AuthState
 from fintech_ui.state.cart import CartState
 from fintech_ui.state.catalogue import CatalogueState
 from fintech_ui.state.orders import OrdersState
+from fintech_ui.state.portfolio import PortfolioState
+from fintech_ui.state.product import ProductState
+from fintech_ui.state.withdrawal import WithdrawalState
 
 try:  # refuse to start on bad configuration or an unusable database, before serving anyone
     check_ready()
@@ -81,7 +84,7 @@ app.add_page(
     account.account_page,
     route=account.ROUTE,
     title="Account · Fintech UI",
-    on_load=[*PRIVATE, AccountState.load],
+    on_load=[*PRIVATE, AccountState.load, WithdrawalState.load],
 )
 app.add_page(
     orders.orders_page,
@@ -94,4 +97,16 @@ app.add_page(
     route=orders.DETAIL_ROUTE,
     title="Order · Fintech UI",
     on_load=[*PRIVATE, OrdersState.load_detail],
+)
+app.add_page(
+    portfolio.portfolio_page,
+    route=portfolio.ROUTE,
+    title="Portfolio · Fintech UI",
+    on_load=[*PRIVATE, PortfolioState.load],
+)
+app.add_page(
+    product.product_page,
+    route=product.ROUTE,
+    title="Product · Fintech UI",
+    on_load=[ProductState.load, *COMMON],
 )

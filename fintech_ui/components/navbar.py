@@ -51,6 +51,10 @@ def navbar() -> rx.Component:
             rx.spacer(),
             rx.cond(
                 AuthState.username != "",
+                rx.link("Portfolio", href="/portfolio", weight="medium"),
+            ),
+            rx.cond(
+                AuthState.username != "",
                 rx.link("Orders", href="/orders", weight="medium"),
             ),
             rx.link(

@@ -27,7 +27,11 @@ def product_card(product: ProductRow) -> rx.Component:
             rx.hstack(
                 category_icon(product.category),
                 rx.vstack(
-                    rx.heading(product.name, size="3", as_="h3"),
+                    rx.heading(
+                        rx.link(product.name, href="/products/" + product.sku, color="inherit"),
+                        size="3",
+                        as_="h3",
+                    ),
                     rx.text(
                         rx.match(product.category, *CATEGORY_LABELS.items(), product.category),
                         " · ",

@@ -411,3 +411,8 @@ def holdings_csv(rows: tuple[HoldingView, ...]) -> str:
             ]
         )
     return out.getvalue()
+
+
+def holdings_export(db: Session, *, user_id: int) -> str:
+    """The user's holdings as a CSV document (the page's download)."""
+    return holdings_csv(holdings(db, user_id=user_id))
