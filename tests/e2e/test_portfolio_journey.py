@@ -57,7 +57,7 @@ def holding_row(page: Page, name: str):
 
 
 def figure(page: Page, label: str):
-    return page.locator("main").get_by_text(label, exact=True).locator("xpath=..")
+    return page.locator("main").get_by_text(label, exact=True).first.locator("xpath=..")
 
 
 def test_investor_buys_sees_portfolio_sells_and_withdraws(
@@ -84,7 +84,7 @@ def test_investor_buys_sees_portfolio_sells_and_withdraws(
     for label in ("1M", "6M", "1Y"):
         page.get_by_role("button", name=label, exact=True).click()
         expect(page.get_by_text(re.compile(f"^Price over {label}: from "))).to_be_visible()
-    expect(page.locator(".recharts-surface")).to_have_count(1)
+    expect(page.locator(".recharts-wrapper")).to_have_count(1)
     expect(page.get_by_text("Volatility (annualised)", exact=True)).to_be_visible()
     _shoot(page, "product")
     page.get_by_role("button", name=f"Add {GOLD} to cart", exact=True).click()
@@ -124,7 +124,7 @@ def test_investor_buys_sees_portfolio_sells_and_withdraws(
         "Money in and out per month",
     ):
         expect(page.get_by_role("heading", name=title, level=2)).to_be_visible()
-    expect(page.locator(".recharts-surface")).to_have_count(3)
+    expect(page.locator(".recharts-wrapper")).to_have_count(3)
     expect(page.get_by_text(re.compile(r"^Total value went from "))).to_be_visible()
     _shoot(page, "portfolio")
 
