@@ -3,6 +3,7 @@
 import reflex as rx
 
 from fintech_ui.components.charts import (
+    VISUALLY_HIDDEN,
     bar_chart,
     chart_card,
     donut_chart,
@@ -11,7 +12,6 @@ from fintech_ui.components.charts import (
 )
 from fintech_ui.components.forms import form_error
 from fintech_ui.components.layout import page_frame
-from fintech_ui.components.table import data_table
 from fintech_ui.state.portfolio import HoldingRow, PortfolioState
 
 ROUTE = "/portfolio"
@@ -42,21 +42,23 @@ def _totals() -> rx.Component:
     )
 
 
+WIDE_ONLY = rx.breakpoints(initial="none", sm="table-cell")  # hidden below 576 px
+
+
 def _holding_row(row: HoldingRow) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(rx.link(row.name, href="/products/" + row.sku)),
         rx.table.cell(row.units, text_align="right"),
-        rx.table.cell(row.average_cost, text_align="right"),
-        rx.table.cell(row.price, text_align="right"),
+        rx.table.cell(row.average_cost, text_align="right", display=WIDE_ONLY),
+        rx.table.cell(row.price, text_align="right", display=WIDE_ONLY),
         rx.table.cell(row.value, text_align="right"),
         rx.table.cell(
-            rx.text(
-                row.gain,
-                " (",
-                row.gain_pct,
-                ")",
-                color_scheme=rx.cond(row.gain_positive, "green", "red"),
-                white_space="nowrap",
+            rx.vstack(
+                rx.text(row.gain, white_space="nowrap"),
+                rx.text(row.gain_pct, size="1", white_space="nowrap"),
+                spacing="0",
+                align="end",
+                color=rx.cond(row.gain_positive, "var(--green-11)", "var(--red-11)"),
             ),
             text_align="right",
         ),
@@ -69,6 +71,34 @@ def _holding_row(row: HoldingRow) -> rx.Component:
                 aria_label="Sell " + row.name,
             )
         ),
+        align="center",
+    )
+
+
+def _holdings_table() -> rx.Component:
+    def header(label: str, *, wide_only: bool = False, right: bool = True) -> rx.Component:
+        return rx.table.column_header_cell(
+            label,
+            text_align="right" if right else "left",
+            display=WIDE_ONLY if wide_only else None,
+        )
+
+    return rx.table.root(
+        rx.table.header(
+            rx.table.row(
+                header("Product", right=False),
+                header("Units"),
+                header("Average cost", wide_only=True),
+                header("Price", wide_only=True),
+                header("Value"),
+                header("Gain/Loss"),
+                rx.table.column_header_cell(rx.el.span("Actions", style=VISUALLY_HIDDEN)),
+            )
+        ),
+        rx.table.body(rx.foreach(PortfolioState.holdings, _holding_row)),
+        variant="surface",
+        width="100%",
+        size=rx.breakpoints(initial="1", sm="2"),
     )
 
 
@@ -87,14 +117,12 @@ def _holdings() -> rx.Component:
             align="center",
             wrap="wrap",
         ),
-        rx.box(
-            data_table(
-                ["Product", "Units", "Average cost", "Price", "Value", "Gain/Loss", ""],
-                PortfolioState.holdings,
-                _holding_row,
-            ),
-            width="100%",
-            overflow_x="auto",
+        rx.box(_holdings_table(), width="100%", overflow_x="auto"),
+        rx.text(
+            "Average cost and today's price are in the CSV and on wider screens.",
+            size="1",
+            color_scheme="gray",
+            display=rx.breakpoints(initial="block", sm="none"),
         ),
         rx.text(
             "Average cost: what you paid for the units you still hold, divided by their number "

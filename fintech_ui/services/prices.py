@@ -147,8 +147,9 @@ def add_demo_history(db: Session, *, item_ids: list[int], now: int, days: int = 
     for item in items:
         if counts.get(item.id, 0) > 1:
             continue
-        closes = demo_walk(item.sku, item.category, item.price_cents, days + 1)
-        # closes[-1] is today's price: the earlier ones close each of the past `days` days.
+        closes = demo_walk(item.sku, item.category, item.price_cents, days + 2)
+        # closes[-1] is today's price: the earlier ones close each of the past `days` + 1
+        # days, so that a price "a year ago" exists at any time of today.
         for back, price in enumerate(reversed(closes[:-1]), start=1):
             rows.append(
                 {"item_id": item.id, "at": today - (back - 1) * DAY - 1, "price_cents": price}

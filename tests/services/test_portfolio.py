@@ -229,5 +229,5 @@ def test_demo_history_is_a_year_of_closes(scope, make_item):
     with scope(read_only=True) as db:
         rows = db.exec(select(PricePoint).where(PricePoint.item_id == item)).all()
         series = prices.item_prices(db, item_id=item, range_key="1m", now=NOON)
-    assert len(rows) == 366 and max(r.at for r in rows) == NOON
+    assert len(rows) == 367 and max(r.at for r in rows) == NOON
     assert series[-1].price_cents == 5000 and 30 <= len(series) <= 32
