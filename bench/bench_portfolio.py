@@ -139,7 +139,6 @@ def _raw_statements(now: int, user_id: int) -> list[tuple[str, dict[str, Any]]]:
         (str(p.HOLDINGS_SQL), {"user_id": user_id}),
         ("SELECT balance_cents FROM accounts WHERE user_id = :user_id", {"user_id": user_id}),
         (str(p.DAILY_HOLDINGS_SQL), series),
-        (str(p.TAIL_STEPS_SQL), series),
         (str(p.DAILY_CASH_SQL), series),
         (str(p.DAILY_EXTERNAL_SQL), {"user_id": user_id, "start_ts": start_day * DAY}),
         (str(p.REALISED_SQL), {"user_id": user_id}),

@@ -144,43 +144,38 @@ _INTERVALS = """
     )
 """
 
-# Holdings at each day's close: per product and day the last point of that day (its time of
-# day packed above the price so one MAX finds it, portable to SQLite and PostgreSQL).
+# Holdings at each day's close, in one statement (the intervals computed once):
+#  "c" rows: per day, units x the day's close (a close is the point at 23:59:59 UTC: at most one
+#            per product and day, written by the seed and by prices.set_price);
+#  "s" rows: +/- steps valuing the days after a product's last close at its current price.
 DAILY_HOLDINGS_SQL = text(
     "WITH"  # noqa: S608  (constant SQL pieces, no user input)
     + _INTERVALS
     + """
     , closes AS (
-        SELECT h.units AS units, p.at / 86400 AS day,
-               MAX((p.at % 86400) * 4294967296 + p.price_cents) % 4294967296 AS price
+        SELECT p.at / 86400 AS day, SUM(h.units * p.price_cents) AS v
         FROM held h JOIN price_points p
           ON p.item_id = h.item_id AND p.at >= h.d0 * 86400 AND p.at < h.d1 * 86400
-        GROUP BY h.item_id, h.d0, h.units, p.at / 86400
-    )
-    SELECT day, SUM(units * price) FROM closes GROUP BY day
-    """
-)
-
-# Days after a product's last price point are valued at its current price: as +/- steps.
-TAIL_STEPS_SQL = text(
-    "WITH"  # noqa: S608  (constant SQL pieces, no user input)
-    + _INTERVALS
-    + """
-    , lastp AS (
-        SELECT h.item_id, MAX(p.at) / 86400 AS day
+        WHERE p.at % 86400 = 86399
+        GROUP BY p.at / 86400
+    ), lastc AS (
+        SELECT h.item_id, (
+            SELECT MAX(p.at) FROM price_points p
+            WHERE p.item_id = h.item_id AND p.at % 86400 = 86399
+        ) / 86400 AS day
         FROM (SELECT DISTINCT item_id FROM held) h
-        LEFT JOIN price_points p ON p.item_id = h.item_id
-        GROUP BY h.item_id
     ), tail AS (
         SELECT h.units * i.price_cents AS v,
                CASE WHEN l.day IS NULL OR l.day < h.d0 THEN h.d0 ELSE l.day + 1 END AS a,
                h.d1 AS b
-        FROM held h JOIN items i ON i.id = h.item_id JOIN lastp l ON l.item_id = h.item_id
-    )
-    SELECT day, SUM(v) FROM (
+        FROM held h JOIN items i ON i.id = h.item_id JOIN lastc l ON l.item_id = h.item_id
+    ), steps AS (
         SELECT a AS day, v FROM tail WHERE a < b
         UNION ALL SELECT b, -v FROM tail WHERE a < b
-    ) steps GROUP BY day
+    )
+    SELECT 'c', day, v FROM closes
+    UNION ALL
+    SELECT 's', day, SUM(v) FROM steps GROUP BY day
     """
 )
 
@@ -281,8 +276,10 @@ def value_series(
         "end_day": end_day,
         "start_ts": start_day * DAY,
     }
-    closes = _by_day(db, DAILY_HOLDINGS_SQL, params)
-    steps = _by_day(db, TAIL_STEPS_SQL, params)
+    closes: dict[int, int] = {}
+    steps: dict[int, int] = {}
+    for kind, day, value in db.exec(DAILY_HOLDINGS_SQL, params=params).all():
+        (closes if kind == "c" else steps)[int(day)] = int(value)
     cash_days = _by_day(db, DAILY_CASH_SQL, params)
     points = []
     cash, tail = cash_days.get(start_day - 1, 0), 0

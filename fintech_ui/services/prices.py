@@ -104,11 +104,14 @@ def set_price(db: Session, *, sku: str, price_cents: int, now: int) -> PriceChan
 
 
 def _close_missing_days(db: Session, *, item_id: int, price_cents: int, now: int) -> None:
-    # Charts read one close per day: the days since the last point closed at the old price.
+    # Charts read one close per day: a point at 23:59:59 UTC. Before a new price, the day of
+    # the last point (if it has no close yet) and each day since, up to yesterday, close at
+    # the old price.
     last = db.exec(select(func.max(PricePoint.at)).where(PricePoint.item_id == item_id)).one()
     if last is None:
         return
-    first_day, today = last // DAY + 1, now // DAY
+    first_day = last // DAY if last % DAY != DAY - 1 else last // DAY + 1
+    today = now // DAY
     rows = [
         {"item_id": item_id, "at": (day + 1) * DAY - 1, "price_cents": price_cents}
         for day in range(max(first_day, today - 366), today)

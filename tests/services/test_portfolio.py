@@ -231,3 +231,24 @@ def test_demo_history_is_a_year_of_closes(scope, make_item):
         series = prices.item_prices(db, item_id=item, range_key="1m", now=NOON)
     assert len(rows) == 367 and max(r.at for r in rows) == NOON
     assert series[-1].price_cents == 5000 and 30 <= len(series) <= 32
+
+
+def test_several_price_changes_in_a_day_count_once_at_the_last(scope, make_user, make_item):
+    user = make_user()
+    item = make_item("Delta Stock", category="stock", price_cents=1000, stock=50)
+    _closes(scope, item, DAY0, [1000])
+    _deposit(scope, user, 10_000, NOON)
+    _buy(scope, user, item, 10, "buy-delta-1", NOON + 1)
+    with scope() as db:
+        sku = db.get(Item, item).sku
+    for cents, at in ((1100, NOON + DAY), (1200, NOON + DAY + 60)):
+        with scope() as db:
+            prices.set_price(db, sku=sku, price_cents=cents, now=at)
+
+    before = _portfolio(scope, user, NOON + 3 * DAY)
+    with scope() as db:
+        prices.set_price(db, sku=sku, price_cents=1300, now=NOON + 3 * DAY)
+    after = _portfolio(scope, user, NOON + 3 * DAY + 10)
+
+    assert [p.total_cents for p in before.value_series] == [10_000, 12_000, 12_000, 12_000]
+    assert [p.total_cents for p in after.value_series] == [10_000, 12_000, 12_000, 13_000]
