@@ -9,7 +9,7 @@ from starlette.routing import Mount
 
 from fintech_ui import routes, session_cookie
 from fintech_ui.api import api
-from fintech_ui.pages import account, cart, index, login, orders, register
+from fintech_ui.pages import account, cart, index, login, orders, portfolio, product, register
 from fintech_ui.settings import ConfigError, get_settings
 from fintech_ui.startup import DatabaseNotReady, check_ready, check_redis
 from fintech_ui.state.account import AccountState
@@ -17,6 +17,9 @@ from fintech_ui.state.auth import AuthState
 from fintech_ui.state.cart import CartState
 from fintech_ui.state.catalogue import CatalogueState
 from fintech_ui.state.orders import OrdersState
+from fintech_ui.state.portfolio import PortfolioState
+from fintech_ui.state.product import ProductState
+from fintech_ui.state.withdrawal import WithdrawalState
 
 try:  # refuse to start on bad configuration or an unusable database, before serving anyone
     check_ready()
@@ -91,7 +94,7 @@ app.add_page(
     account.account_page,
     route=account.ROUTE,
     title="Account · Fintech UI",
-    on_load=[*PRIVATE, AccountState.load],
+    on_load=[*PRIVATE, AccountState.load, WithdrawalState.load],
 )
 app.add_page(
     orders.orders_page,
@@ -104,4 +107,16 @@ app.add_page(
     route=orders.DETAIL_ROUTE,
     title="Order · Fintech UI",
     on_load=[*PRIVATE, OrdersState.load_detail],
+)
+app.add_page(
+    portfolio.portfolio_page,
+    route=portfolio.ROUTE,
+    title="Portfolio · Fintech UI",
+    on_load=[*PRIVATE, PortfolioState.load],
+)
+app.add_page(
+    product.product_page,
+    route=product.ROUTE,
+    title="Product · Fintech UI",
+    on_load=[ProductState.load, *COMMON],
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Index
+from sqlalchemy import BigInteger, CheckConstraint, Index
 from sqlmodel import Field, SQLModel
 
 
@@ -99,12 +99,17 @@ class Account(SQLModel, table=True):
     balance_cents: int = Field(default=0)
 
 
+LEDGER_KINDS = ("deposit", "purchase", "sale", "withdrawal")
+_LEDGER_KIND_SQL = ", ".join(f"'{k}'" for k in LEDGER_KINDS)
+
+
 class LedgerEntry(SQLModel, table=True):
-    """One movement of money, never updated or deleted: deposits positive, purchases negative."""
+    """One movement of money, never updated or deleted: deposits and sales positive, purchases
+    and withdrawals negative."""
 
     __tablename__ = "ledger_entries"
     __table_args__ = (
-        CheckConstraint("kind IN ('deposit', 'purchase')", name="ck_ledger_kind"),
+        CheckConstraint(f"kind IN ({_LEDGER_KIND_SQL})", name="ck_ledger_kind"),
         CheckConstraint("balance_after_cents >= 0", name="ck_ledger_balance"),
         Index("ix_ledger_user_id", "user_id", "id"),
     )
@@ -116,6 +121,8 @@ class LedgerEntry(SQLModel, table=True):
     balance_after_cents: int
     order_id: int | None = Field(default=None, foreign_key="orders.id")
     created_at: int
+    sale_id: int | None = Field(default=None, foreign_key="sales.id")
+    withdrawal_id: int | None = Field(default=None, foreign_key="withdrawals.id")
 
 
 class Cart(SQLModel, table=True):
@@ -174,3 +181,60 @@ class OrderLine(SQLModel, table=True):
     unit_price_cents: int
     quantity: int
     line_total_cents: int
+
+
+class PricePoint(SQLModel, table=True):
+    """A product's price from `at` on; appended on every change, never updated or deleted."""
+
+    __tablename__ = "price_points"
+    __table_args__ = (
+        CheckConstraint("price_cents > 0", name="ck_price_points_price"),
+        # covering: a product's history in time order without touching the table
+        Index("ix_price_points_item_at", "item_id", "at", "price_cents"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="items.id", ondelete="CASCADE")
+    at: int = Field(sa_type=BigInteger)
+    price_cents: int = Field(sa_type=BigInteger)
+
+
+class Sale(SQLModel, table=True):
+    """Units of a product sold back at the current price, with the realised gain (average cost)."""
+
+    __tablename__ = "sales"
+    __table_args__ = (
+        CheckConstraint("units > 0", name="ck_sales_units"),
+        CheckConstraint("unit_price_cents > 0", name="ck_sales_price"),
+        CheckConstraint("proceeds_cents = units * unit_price_cents", name="ck_sales_proceeds"),
+        Index("ux_sales_user_key", "user_id", "idempotency_key", unique=True),
+        Index("ix_sales_user_item", "user_id", "item_id", "units", "cost_basis_cents"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id")
+    item_id: int = Field(foreign_key="items.id")
+    idempotency_key: str = Field(max_length=64)
+    units: int
+    unit_price_cents: int = Field(sa_type=BigInteger)
+    proceeds_cents: int = Field(sa_type=BigInteger)
+    cost_basis_cents: int = Field(sa_type=BigInteger)
+    realised_gain_cents: int = Field(sa_type=BigInteger)
+    created_at: int = Field(sa_type=BigInteger)
+
+
+class Withdrawal(SQLModel, table=True):
+    """Money sent out to the investor's (simulated) bank account."""
+
+    __tablename__ = "withdrawals"
+    __table_args__ = (
+        CheckConstraint("amount_cents > 0", name="ck_withdrawals_amount"),
+        Index("ux_withdrawals_user_key", "user_id", "idempotency_key", unique=True),
+        Index("ix_withdrawals_user_at", "user_id", "created_at", "amount_cents"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id")
+    idempotency_key: str = Field(max_length=64)
+    amount_cents: int = Field(sa_type=BigInteger)
+    created_at: int = Field(sa_type=BigInteger)

@@ -17,6 +17,9 @@ ACCOUNT = "/account"
 ORDERS = "/orders"
 ORDER_DETAIL = "/orders/[order_id]"  # the dynamic route as Reflex registers it
 ORDER_PREFIX = ORDERS + "/"  # what a link to one order starts with
+PORTFOLIO = "/portfolio"
+PRODUCT_DETAIL = "/products/[sku]"  # the dynamic route as Reflex registers it
+PRODUCT_PREFIX = "/products/"  # what a link to one product starts with
 
 AUTH_SESSION = "/auth/session"  # swaps a login code for the HttpOnly session cookie
 AUTH_LOGOUT = "/auth/logout"  # drops the session cookie

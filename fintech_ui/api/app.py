@@ -16,12 +16,13 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fintech_ui.api.deps import ApiError, validation_message
-from fintech_ui.api.routes import account, auth, cart, docs, items, orders
+from fintech_ui.api.routes import account, auth, cart, docs, items, orders, portfolio
 from fintech_ui.errors import DomainError
+from fintech_ui.services import trading
 from fintech_ui.services.accounts import UsernameTaken
 from fintech_ui.services.orders import KeyReused, PricesChanged
 
-CONFLICTS = (KeyReused, PricesChanged, UsernameTaken)
+CONFLICTS = (KeyReused, PricesChanged, UsernameTaken, trading.KeyReused)
 
 api = FastAPI(
     title="Fintech UI API",
@@ -32,7 +33,7 @@ api = FastAPI(
     redoc_url=None,
     openapi_url="/openapi.json",
 )
-for module in (auth, items, cart, orders, account, docs):
+for module in (auth, items, cart, orders, account, portfolio, docs):
     api.include_router(module.router)
 
 

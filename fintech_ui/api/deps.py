@@ -118,7 +118,7 @@ async def _read_limited(request: Request) -> bytes:
 
 def validation_message(exc: Exception) -> str:
     """The first problem of a validation error, in words a client developer can act on."""
-    errors = getattr(exc, "errors", lambda: [])()
+    errors: list[dict[str, Any]] = getattr(exc, "errors", lambda: [])()
     if not errors:
         return "Invalid request."
     first = errors[0]

@@ -52,6 +52,10 @@ def navbar() -> rx.Component:
             rx.spacer(),
             rx.cond(
                 AuthState.username != "",
+                rx.link("Portfolio", href=routes.PORTFOLIO, weight="medium"),
+            ),
+            rx.cond(
+                AuthState.username != "",
                 rx.link("Orders", href=routes.ORDERS, weight="medium"),
             ),
             rx.link(

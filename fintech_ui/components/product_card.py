@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from fintech_ui import routes
 from fintech_ui.state.cart import CartState
 from fintech_ui.state.catalogue import ProductRow
 
@@ -27,7 +28,13 @@ def product_card(product: ProductRow) -> rx.Component:
             rx.hstack(
                 category_icon(product.category),
                 rx.vstack(
-                    rx.heading(product.name, size="3", as_="h3"),
+                    rx.heading(
+                        rx.link(
+                            product.name, href=routes.PRODUCT_PREFIX + product.sku, color="inherit"
+                        ),
+                        size="3",
+                        as_="h3",
+                    ),
                     rx.text(
                         rx.match(product.category, *CATEGORY_LABELS.items(), product.category),
                         " · ",

@@ -6,6 +6,7 @@ from fintech_ui import routes
 from fintech_ui.components.forms import form_error, labelled_input
 from fintech_ui.components.layout import page_frame
 from fintech_ui.components.table import data_table
+from fintech_ui.components.withdrawal_form import withdrawal_form
 from fintech_ui.state.account import AccountState, StatementRow
 
 ROUTE = routes.ACCOUNT
@@ -57,7 +58,11 @@ def _statement_row(row: StatementRow) -> rx.Component:
                     row.order_id,
                     href=routes.ORDER_PREFIX + row.order_id.to(str),
                 ),
-                rx.text(row.kind),
+                rx.cond(
+                    row.sale_id > 0,
+                    rx.text(row.kind, " · order #", row.sale_id),
+                    rx.text(row.kind),
+                ),
             )
         ),
         rx.table.cell(rx.text(row.amount, color_scheme=rx.cond(row.credit, "green", "gray"))),
@@ -118,6 +123,7 @@ def account_page() -> rx.Component:
                         flex="1",
                     ),
                     _deposit_form(),
+                    withdrawal_form(),
                     spacing="4",
                     wrap="wrap",
                     width="100%",

@@ -114,7 +114,7 @@ def statement_csv(entries: list[LedgerEntry]) -> str:
             [
                 dt.datetime.fromtimestamp(entry.created_at, dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
                 entry.kind,
-                entry.order_id or "",
+                entry.order_id or entry.sale_id or "",
                 decimal_string(entry.amount_cents),
                 decimal_string(entry.balance_after_cents),
             ]
@@ -155,3 +155,49 @@ def top_up(db: Session, *, user_id: int, amount_cents: int, now: int) -> Account
 def statement_export(db: Session, *, user_id: int) -> str:
     """The whole statement as CSV, for download."""
     return statement_csv(statement(db, user_id=user_id, limit=100_000))
+
+
+def credit_for_sale(
+    db: Session, *, user_id: int, amount_cents: int, sale_id: int, now: int
+) -> LedgerEntry:
+    """Pay the proceeds of a sale into the balance and record it."""
+    db.exec(
+        update(Account)
+        .where(col(Account.user_id) == user_id)
+        .values(balance_cents=Account.balance_cents + amount_cents)
+    )
+    entry = LedgerEntry(
+        user_id=user_id,
+        kind="sale",
+        amount_cents=amount_cents,
+        balance_after_cents=balance_cents(db, user_id=user_id),
+        sale_id=sale_id,
+        created_at=now,
+    )
+    db.add(entry)
+    db.flush()
+    return entry
+
+
+def debit_for_withdrawal(
+    db: Session, *, user_id: int, amount_cents: int, withdrawal_id: int, now: int
+) -> LedgerEntry | None:
+    """Take a withdrawal from the balance, or None (nothing changed) when the balance is short."""
+    debited = db.exec(
+        update(Account)
+        .where(col(Account.user_id) == user_id, col(Account.balance_cents) >= amount_cents)
+        .values(balance_cents=Account.balance_cents - amount_cents)
+    )
+    if debited.rowcount != 1:
+        return None
+    entry = LedgerEntry(
+        user_id=user_id,
+        kind="withdrawal",
+        amount_cents=-amount_cents,
+        balance_after_cents=balance_cents(db, user_id=user_id),
+        withdrawal_id=withdrawal_id,
+        created_at=now,
+    )
+    db.add(entry)
+    db.flush()
+    return entry

@@ -6,15 +6,18 @@ import json
 import random
 from pathlib import Path
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
+from fintech_ui.db import now as clock
 from fintech_ui.models import CATEGORIES, Item
+from fintech_ui.services import prices
 
 DEMO_FILE = Path(__file__).parents[1] / "data" / "demo_catalogue.json"
 
 
-def seed_demo(db: Session) -> int:
-    """Add the demo products that are missing (by SKU); returns how many were added."""
+def seed_demo(db: Session, *, now: int | None = None) -> int:
+    """Add the demo products that are missing (by SKU), each with a year of daily prices;
+    returns how many products were added."""
     rows = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
     known = set(db.exec(select(Item.sku)).all())
     added = 0
@@ -34,6 +37,11 @@ def seed_demo(db: Session) -> int:
             )
         )
         added += 1
+    db.flush()
+    # A year of daily prices for every demo product that lacks one (bulk insert, ~11k rows).
+    skus = [row[0] for row in rows]
+    ids = [i for i in db.exec(select(Item.id).where(col(Item.sku).in_(skus))).all() if i]
+    prices.add_demo_history(db, item_ids=ids, now=clock() if now is None else now)
     return added
 
 
@@ -73,10 +81,11 @@ _KINDS = {
 }
 
 
-def seed_synthetic(db: Session, count: int, *, seed: int = 7) -> int:
+def seed_synthetic(db: Session, count: int, *, seed: int = 7, now: int | None = None) -> int:
     """Add `count` generated products (SKU prefix SYN-) for benchmarks; idempotent per index."""
     rng = random.Random(seed)  # noqa: S311  (repeatable fake data, not secrets)
     start = len(db.exec(select(Item.id).where(col(Item.sku).like("SYN-%"))).all())
+    first_new_id = (db.exec(select(func.max(Item.id))).one() or 0) + 1
     batch: list[Item] = []
     for index in range(start, count):
         category = CATEGORIES[index % len(CATEGORIES)]
@@ -98,4 +107,8 @@ def seed_synthetic(db: Session, count: int, *, seed: int = 7) -> int:
             db.flush()
             batch.clear()
     db.add_all(batch)
+    db.flush()
+    # One price point each (today's price), in one INSERT … SELECT: a year of daily history
+    # for 100k products would be 36.5M rows for no benchmark that needs it.
+    prices.add_current_points(db, min_item_id=first_new_id, now=clock() if now is None else now)
     return max(0, count - start)

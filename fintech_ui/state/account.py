@@ -13,7 +13,12 @@ from fintech_ui.services import ledger
 from fintech_ui.state.forms import FormError, form_fields
 from fintech_ui.state.session import current_user
 
-KIND_LABELS = {"deposit": "Deposit", "purchase": "Purchase"}
+KIND_LABELS = {
+    "deposit": "Deposit",
+    "purchase": "Purchase",
+    "sale": "Sale",
+    "withdrawal": "Withdrawal",
+}
 
 
 @dataclasses.dataclass
@@ -24,6 +29,7 @@ class StatementRow:
     date: str = ""
     kind: str = ""
     order_id: int = 0
+    sale_id: int = 0
     amount: str = ""
     balance: str = ""
     credit: bool = True
@@ -55,6 +61,7 @@ class AccountState(rx.State):
                 date=_date(e.created_at),
                 kind=KIND_LABELS[e.kind],
                 order_id=e.order_id or 0,
+                sale_id=e.sale_id or 0,
                 amount=format_cents(e.amount_cents),
                 balance=format_cents(e.balance_after_cents),
                 credit=e.amount_cents > 0,

@@ -21,6 +21,10 @@ PATHS = {
     "/orders/{order_id}": {"get"},
     "/account": {"get"},
     "/account/deposits": {"post"},
+    "/account/withdrawals": {"post"},
+    "/portfolio": {"get"},
+    "/portfolio/sales": {"post"},
+    "/items/{item_id}/prices": {"get"},
 }
 
 
@@ -51,7 +55,13 @@ def test_openapi_register_accepts_form_and_json_bodies(client: TestClient) -> No
 
 @pytest.mark.parametrize(
     ("path", "method"),
-    [("/cart/items", "post"), ("/cart/items/{item_id}", "patch"), ("/account/deposits", "post")],
+    [
+        ("/cart/items", "post"),
+        ("/cart/items/{item_id}", "patch"),
+        ("/account/deposits", "post"),
+        ("/portfolio/sales", "post"),
+        ("/account/withdrawals", "post"),
+    ],
 )
 def test_openapi_json_bodies_forbid_extra_fields(
     client: TestClient, path: str, method: str
