@@ -212,6 +212,8 @@ class StatementEntryOut(_Out):
     created_at: int
     kind: str
     order_id: int | None
+    sale_id: int | None = None
+    withdrawal_id: int | None = None
     amount: str
     amount_cents: int
     balance_after: str

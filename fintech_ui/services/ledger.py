@@ -27,6 +27,8 @@ class EntryView:
     order_id: int | None
     amount_cents: int
     balance_after_cents: int
+    sale_id: int | None = None
+    withdrawal_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,8 @@ def _entry_view(entry: LedgerEntry) -> EntryView:
         order_id=entry.order_id,
         amount_cents=entry.amount_cents,
         balance_after_cents=entry.balance_after_cents,
+        sale_id=entry.sale_id,
+        withdrawal_id=entry.withdrawal_id,
     )
 
 
