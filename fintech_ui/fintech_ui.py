@@ -10,7 +10,7 @@ from starlette.routing import Mount
 from fintech_ui import session_cookie
 from fintech_ui.api import api
 from fintech_ui.db import DatabaseNotReady, check_ready, check_redis
-from fintech_ui.pages import account, cart, index, login, orders, register
+from fintech_ui.pages import account, cart, index, login, not_found, orders, register
 from fintech_ui.settings import ConfigError, get_settings
 from fintech_ui.state.account import AccountState
 from fintech_ui.state.auth import AuthState
@@ -52,6 +52,9 @@ def _on_backend_error(exception: Exception) -> rx.event.EventSpec:
 app = rx.App(
     backend_exception_handler=_on_backend_error,
     head_components=[rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml")],
+    stylesheets=["/styles.css"],  # contrast, focus, touch targets, small screens
+    # Top centre: on a phone a toast at the bottom is below the fold, unseen.
+    toaster=rx.toast.provider(position="top-center"),
     api_transformer=Starlette(routes=[*session_cookie.routes, Mount("/api", app=api)]),
 )
 
@@ -94,4 +97,10 @@ app.add_page(
     route=orders.DETAIL_ROUTE,
     title="Order · Fintech UI",
     on_load=[*PRIVATE, OrdersState.load_detail],
+)
+app.add_page(
+    not_found.not_found_page,
+    route=not_found.ROUTE,
+    title="Page not found · Fintech UI",
+    on_load=COMMON,
 )

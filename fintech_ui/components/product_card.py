@@ -12,6 +12,13 @@ CATEGORY_LABELS = {
     "crypto": "Crypto",
     "commodity": "Commodity",
 }
+CATEGORY_PLURALS = {
+    "fund": "Funds",
+    "bond": "Bonds",
+    "stock": "Stocks",
+    "crypto": "Crypto",
+    "commodity": "Commodities",
+}
 RISK_COLORS = {1: "green", 2: "teal", 3: "amber", 4: "orange", 5: "red"}
 
 
@@ -27,7 +34,7 @@ def product_card(product: ProductRow) -> rx.Component:
             rx.hstack(
                 category_icon(product.category),
                 rx.vstack(
-                    rx.heading(product.name, size="3", as_="h3"),
+                    rx.heading(product.name, size="3", as_="h2"),
                     rx.text(
                         rx.match(product.category, *CATEGORY_LABELS.items(), product.category),
                         " · ",
@@ -40,9 +47,8 @@ def product_card(product: ProductRow) -> rx.Component:
                 align="center",
                 spacing="3",
             ),
-            rx.text(
-                product.description, size="2", color_scheme="gray", height="3em", overflow="hidden"
-            ),
+            # Cut at a word with an ellipsis (ProductRow.summary); the full text is longer.
+            rx.text(product.summary, size="2", color_scheme="gray", min_height="4.5em"),
             rx.hstack(
                 rx.badge(
                     "Risk: ",
