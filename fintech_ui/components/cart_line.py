@@ -105,6 +105,7 @@ def _actions(row: CartRow) -> rx.Component:
             on_click=CartState.buy_line(row.item_id),
             aria_label="Buy " + row.name,
             size="2",
+            flex=rx.breakpoints(initial="1", md="0 0 auto"),
         ),
         _icon_button(
             "trash-2",
@@ -114,6 +115,7 @@ def _actions(row: CartRow) -> rx.Component:
         ),
         align="center",
         spacing="2",
+        width=rx.breakpoints(initial="100%", md="auto"),
     )
 
 
@@ -124,17 +126,22 @@ def cart_line(row: CartRow) -> rx.Component:
             rx.flex(
                 _name(row),
                 rx.flex(
-                    _quantity(row),
-                    rx.text(
-                        rx.el.span("Line total ", class_name="visually-hidden"),
-                        row.line_total,
-                        weight="bold",
-                        min_width="6em",
-                        text_align="right",
+                    rx.hstack(
+                        _quantity(row),
+                        rx.text(
+                            rx.el.span("Line total ", class_name="visually-hidden"),
+                            row.line_total,
+                            weight="bold",
+                            min_width="6em",
+                            text_align="right",
+                        ),
+                        align="center",
+                        justify="between",
+                        spacing="4",
+                        width=rx.breakpoints(initial="100%", md="auto"),
                     ),
                     _actions(row),
                     align="center",
-                    justify="between",
                     spacing="4",
                     wrap="wrap",
                 ),
