@@ -36,11 +36,12 @@ ui-monospace,monospace;color:#fff;text-align:center}
 code{font-family:ui-monospace,monospace;background:#eff0f3;border-radius:4px;padding:.05rem .3rem;
 overflow-wrap:anywhere}
 pre{font:.85rem/1.45 ui-monospace,monospace;background:#eff0f3;border-radius:6px;padding:.75rem;
-overflow-x:auto;margin:.25rem 0;max-width:100%}
+white-space:pre-wrap;overflow-wrap:anywhere;margin:.25rem 0;max-width:100%}
 table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #e8e8ec;vertical-align:top}
 th{color:#60646c;font-weight:600}
 .table{overflow-x:auto}
+.table:focus-visible{outline:3px solid #0b7a6c;outline-offset:2px}
 """
 
 _METHODS = ("get", "post", "put", "patch", "delete")
@@ -150,7 +151,8 @@ def _parameters(spec: dict[str, Any], operation: dict[str, Any]) -> str:
             f"<td>{_prose(' '.join(n for n in notes if n))}</td></tr>"
         )
     return (
-        "<h4>Parameters</h4><div class='table'><table><thead><tr><th scope='col'>Name</th>"
+        "<h4>Parameters</h4><div class='table' tabindex='0' role='region' "
+        "aria-label='Parameters'><table><thead><tr><th scope='col'>Name</th>"
         "<th scope='col'>In</th><th scope='col'>Type</th><th scope='col'>Required</th>"
         f"<th scope='col'>Notes</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
     )
@@ -192,7 +194,8 @@ def _responses(spec: dict[str, Any], operation: dict[str, Any]) -> str:
         html_parts.append("<h4>Response</h4>" + "".join(successes))
     if errors:
         html_parts.append(
-            "<h4>Error codes</h4><div class='table'><table><thead><tr><th scope='col'>Status"
+            "<h4>Error codes</h4><div class='table' tabindex='0' role='region' "
+            "aria-label='Error codes'><table><thead><tr><th scope='col'>Status"
             f"</th><th scope='col'>Meaning</th></tr></thead><tbody>{''.join(errors)}</tbody>"
             "</table></div>"
         )

@@ -4,7 +4,7 @@ import reflex as rx
 
 from fintech_ui.components.layout import page_frame
 from fintech_ui.components.product_card import CATEGORY_PLURALS, product_card
-from fintech_ui.state.catalogue import CatalogueState
+from fintech_ui.state.catalogue import RELOAD_BUTTON_ID, CatalogueState
 
 ROUTE = "/"
 
@@ -110,6 +110,14 @@ def index_page() -> rx.Component:
                 ),
             ),
             _pager(),
+            # Clicked by the Back-button listener of CatalogueState._show_in_url; never shown.
+            rx.el.button(
+                on_click=CatalogueState.load,
+                id=RELOAD_BUTTON_ID,
+                hidden=True,
+                tab_index=-1,
+                aria_hidden="true",
+            ),
             spacing="4",
             width="100%",
         )

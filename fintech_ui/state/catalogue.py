@@ -23,6 +23,8 @@ RISK_LABELS = {1: "Very low", 2: "Low", 3: "Medium", 4: "High", 5: "Very high"}
 LOW_STOCK = 10
 SUMMARY_CHARS = 110  # about three lines of a card; the whole text belongs on the product page
 DEFAULT_SORT = "name"
+RELOAD_BUTTON_ID = "catalogue-reload"  # a hidden button on the page that runs `load`
+_BACK_LISTENER = "fintechCatalogueBack"
 
 
 @dataclasses.dataclass
@@ -115,6 +117,12 @@ class CatalogueState(rx.State):
             f"if (location.pathname + location.search !== {url}) {{"
             "const s = window.history.state || {};"
             f"window.history.pushState({{...s, idx: (s.idx || 0) + 1}}, '', {url});}}"
+            # The router does not see these entries, so Back to one of them (or to the entry
+            # it last saw) is no navigation for it: reload the view from the address then.
+            f"if (!window.{_BACK_LISTENER}) {{ window.{_BACK_LISTENER} = true;"
+            "window.addEventListener('popstate', () => setTimeout(() => {"
+            f"const reload = document.getElementById({json.dumps(RELOAD_BUTTON_ID)});"
+            "if (reload && location.pathname === '/') reload.click(); }, 0)); }"
         )
         if to_top:
             script += "window.scrollTo({top: 0});"

@@ -90,6 +90,8 @@ def test_add_to_cart_feedback_shows_on_a_phones_first_screen(
 ):
     add(phone, goto_live, frontend_url, "gold", GOLD)
     toast = phone.locator("[data-sonner-toast]").filter(has_text="added to your cart")
+    expect(toast).to_have_attribute("data-mounted", "true")
+    phone.wait_for_timeout(500)  # its entry animation
     box = toast.bounding_box()
     assert box is not None
     assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"]
