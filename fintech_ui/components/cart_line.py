@@ -76,16 +76,15 @@ def _name(row: CartRow) -> rx.Component:
 
 
 def _quantity(row: CartRow) -> rx.Component:
+    """A group named "Quantity of <product>"; the number is a live region, so changes are read."""
     return rx.hstack(
         _icon_button(
             "minus",
             "Decrease quantity of " + row.name,
             [focus_after_removal(row.item_id), CartState.decrease(row.item_id)],
         ),
-        # An <output> is a polite live region: screen readers announce the new quantity.
-        rx.el.output(
+        rx.el.span(
             row.quantity,
-            aria_label="Quantity of " + row.name,
             aria_live="polite",
             aria_atomic="true",
             min_width="2ch",
@@ -93,6 +92,8 @@ def _quantity(row: CartRow) -> rx.Component:
             font_weight="500",
         ),
         _icon_button("plus", "Increase quantity of " + row.name, CartState.increase(row.item_id)),
+        role="group",
+        aria_label="Quantity of " + row.name,
         align="center",
         spacing="2",
     )

@@ -195,6 +195,16 @@ def expect_balance(page: Page, amount: str) -> None:
     expect(heading).to_contain_text(amount)
 
 
+def expect_back_link_on_one_line(page: Page) -> None:
+    """The "All orders" link's arrow sits beside its words, not on a line of its own."""
+    back = page.get_by_role("link", name="All orders", exact=True)
+    arrow = back.locator("svg").bounding_box()
+    link = back.bounding_box()
+    assert arrow is not None and link is not None
+    assert link["height"] < 2 * arrow["height"] + 8  # one line high (44 px on touch screens)
+    assert arrow["x"] + arrow["width"] <= link["x"] + link["width"] - 20  # words to its right
+
+
 def statement_rows(page: Page) -> Locator:
     return page.locator("main").locator("tbody").get_by_role("row")
 
@@ -323,6 +333,7 @@ def test_new_investor_deposits_buys_and_sees_the_order(
     expect_order_detail(page, order_id, {GOLD: 2, BITCOIN: 1}, prices)
     goto_live(page, page.url)  # a dynamic route loaded directly from the server
     expect_order_detail(page, order_id, {GOLD: 2, BITCOIN: 1}, prices)
+    expect_back_link_on_one_line(page)
 
     # The money went out once, and the statement says why.
     account_link(page).click()
@@ -345,6 +356,8 @@ def test_new_investor_deposits_buys_and_sees_the_order(
     saved = tmp_path / "statement.csv"
     download.save_as(saved)
     statement = list(csv.DictReader(io.StringIO(saved.read_text(encoding="utf-8"))))
+    for row in statement:  # ISO 8601 in UTC, saying so
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", row["date"]), row["date"]
     assert [(r["type"], r["order"], r["amount"], r["balance"]) for r in statement] == [
         ("deposit", "", "500.00", "500.00"),
         (
