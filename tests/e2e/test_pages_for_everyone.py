@@ -203,3 +203,13 @@ def test_the_api_reference_fits_a_phone_and_shows_no_backticks(phone, api_url, a
             .filter((v) => ['serious', 'critical'].includes(v.impact)).map((v) => v.id)"""
     )
     assert serious == []
+
+
+@pytest.mark.parametrize("path", ["/", "/login", "/register", "/cart", "/no-such-page"])
+def test_the_narrowest_phone_360_px_scrolls_nothing_sideways(
+    new_context, goto_live, frontend_url, demo_catalogue, path
+):
+    page = new_context({"width": 360, "height": 740}, touch=True).new_page()
+    goto_live(page, frontend_url + path)
+    expect(page.locator("h1")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
