@@ -41,6 +41,8 @@ table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #e8e8ec;vertical-align:top}
 th{color:#60646c;font-weight:600}
 .table{overflow-x:auto}
+code.name{white-space:nowrap;overflow-wrap:normal}
+small{color:#60646c}
 .table:focus-visible{outline:3px solid #0b7a6c;outline-offset:2px}
 """
 
@@ -133,7 +135,7 @@ def _schema_type(spec: dict[str, Any], schema: Any) -> str:
     return kind
 
 
-def _parameters(spec: dict[str, Any], operation: dict[str, Any]) -> str:
+def _parameters(spec: dict[str, Any], operation: dict[str, Any], where_from: str) -> str:
     params = operation.get("parameters", [])
     if not params:
         return ""
@@ -144,17 +146,17 @@ def _parameters(spec: dict[str, Any], operation: dict[str, Any]) -> str:
         notes = [param.get("description") or schema.get("description", "")]
         if default not in (None, ""):
             notes.append(f"Default `{default}`.")
+        where = f"{param.get('in', '')}, {'required' if param.get('required') else 'optional'}"
         rows.append(
-            f"<tr><td><code>{_e(param.get('name', ''))}</code></td><td>{_e(param.get('in', ''))}"
-            f"</td><td>{_e(_schema_type(spec, schema))}</td>"
-            f"<td>{'yes' if param.get('required') else 'no'}</td>"
+            f"<tr><td><code class='name'>{_e(param.get('name', ''))}</code></td>"
+            f"<td>{_e(_schema_type(spec, schema))}<br><small>{_e(where)}</small></td>"
             f"<td>{_prose(' '.join(n for n in notes if n))}</td></tr>"
         )
     return (
         "<h4>Parameters</h4><div class='table' tabindex='0' role='region' "
-        "aria-label='Parameters'><table><thead><tr><th scope='col'>Name</th>"
-        "<th scope='col'>In</th><th scope='col'>Type</th><th scope='col'>Required</th>"
-        f"<th scope='col'>Notes</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+        f"aria-label='Parameters of {_e(where_from)}'><table><thead><tr><th scope='col'>Name</th>"
+        "<th scope='col'>Type</th><th scope='col'>Notes</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
 
 
@@ -172,7 +174,7 @@ def _request(spec: dict[str, Any], operation: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-def _responses(spec: dict[str, Any], operation: dict[str, Any]) -> str:
+def _responses(spec: dict[str, Any], operation: dict[str, Any], where_from: str) -> str:
     responses = operation.get("responses", {})
     successes, errors = [], []
     for status, response in sorted(responses.items()):
@@ -195,7 +197,7 @@ def _responses(spec: dict[str, Any], operation: dict[str, Any]) -> str:
     if errors:
         html_parts.append(
             "<h4>Error codes</h4><div class='table' tabindex='0' role='region' "
-            "aria-label='Error codes'><table><thead><tr><th scope='col'>Status"
+            f"aria-label='Error codes of {_e(where_from)}'><table><thead><tr><th scope='col'>Status"
             f"</th><th scope='col'>Meaning</th></tr></thead><tbody>{''.join(errors)}</tbody>"
             "</table></div>"
         )
@@ -223,14 +225,15 @@ def _operation(spec: dict[str, Any], method: str, path: str, operation: dict[str
     description = operation.get("description", "")
     secured = operation.get("security", spec.get("security"))
     auth = "<span class='auth'>needs a token</span>" if secured else ""
+    label = f"{method.upper()} /api{path}"
     text = description or ("" if _GENERIC_SUMMARY.match(summary) else summary)
     return (
         f"<section class='op' id='{_anchor(method, path)}' aria-labelledby='"
         f"{_anchor(method, path)}-h'><h3 id='{_anchor(method, path)}-h'>"
         f"<span class='m {_e(method)}'>{_e(method.upper())}</span>"
         f"<span class='path'>/api{_e(path)}</span>{auth}</h3>"
-        f"<p>{_prose(text)}</p>{_parameters(spec, operation)}{_request(spec, operation)}"
-        f"{_responses(spec, operation)}</section>"
+        f"<p>{_prose(text)}</p>{_parameters(spec, operation, label)}{_request(spec, operation)}"
+        f"{_responses(spec, operation, label)}</section>"
     )
 
 

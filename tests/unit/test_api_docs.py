@@ -89,8 +89,11 @@ def test_endpoints_are_grouped_by_tag_or_first_path_segment():
     assert headings == ["Items", "Cart"]
 
 
-def test_parameters_are_a_table_with_type_and_default():
-    assert "<td><code>page</code></td><td>query</td><td>integer</td><td>no</td>" in page()
+def test_parameters_are_a_table_with_type_place_and_default():
+    assert (
+        "<td><code class='name'>page</code></td><td>integer<br><small>query, optional</small>"
+        in (page())
+    )
     assert "Default <code>1</code>." in page()
 
 
