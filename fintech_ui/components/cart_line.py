@@ -5,10 +5,11 @@ import reflex as rx
 from fintech_ui.components.product_card import category_icon
 from fintech_ui.state.cart import CartRow, CartState
 
-# Where focus goes once a line has left the page: the line that took its place (or the one
-# before, if it was last), else the empty-cart message. Never the next Remove button, where
-# a second Enter would remove a second product, and never <body>. Captured before the event
-# is sent, applied when the line is gone; gives up after 5 s (for example at a refusal).
+# Where focus goes once a line has left the page (removed, or bought): the line that took its
+# place (or the one before, if it was last), else the order's confirmation or the empty-cart
+# message. Never the next Remove button, where a second Enter would remove a second product,
+# and never <body>. Captured before the event is sent, applied when the line is gone; gives
+# up after 5 s (for example when the change was refused and the line stays).
 _FOCUS_AFTER_REMOVAL = """
 (() => {
   const id = %s;
@@ -23,7 +24,8 @@ _FOCUS_AFTER_REMOVAL = """
     const rest = lines();
     const target = rest.length
       ? rest[Math.min(Math.max(index, 0), rest.length - 1)].querySelector("h2")
-      : document.getElementById("cart-empty") || document.getElementById("cart-heading");
+      : document.getElementById("cart-status") || document.getElementById("cart-empty")
+        || document.getElementById("cart-heading");
     if (target) target.focus();
     else if (Date.now() - started < 5000) setTimeout(wait, 40);
   };
@@ -36,6 +38,31 @@ def focus_after_removal(item_id: rx.Var) -> rx.event.EventSpec:
     """Queue before a change that may remove the line, so focus lands somewhere sensible."""
     before, after = _FOCUS_AFTER_REMOVAL.split("%s")
     return rx.call_script(before + item_id.to(str) + after)
+
+
+# After checkout the Checkout button goes with the lines: focus the confirmation (then Tab
+# reaches "See your orders"). A refused checkout keeps the button, and focus, where they are.
+_FOCUS_AFTER_CHECKOUT = """
+(() => {
+  const button = document.activeElement;
+  const started = Date.now();
+  const wait = () => {
+    if (button && button.isConnected) {
+      if (Date.now() - started < 10000) setTimeout(wait, 40);
+      return;
+    }
+    const target = document.getElementById("cart-status")
+      || document.getElementById("cart-heading");
+    if (target) target.focus();
+  };
+  wait();
+})()
+"""
+
+
+def focus_after_checkout() -> rx.event.EventSpec:
+    """Queue before checkout, so focus lands on the confirmation rather than on <body>."""
+    return rx.call_script(_FOCUS_AFTER_CHECKOUT)
 
 
 def _icon_button(icon: str, label: rx.Var, on_click, **props) -> rx.Component:
@@ -103,7 +130,7 @@ def _actions(row: CartRow) -> rx.Component:
     return rx.hstack(
         rx.button(
             "Buy",
-            on_click=CartState.buy_line(row.item_id),
+            on_click=[focus_after_removal(row.item_id), CartState.buy_line(row.item_id)],
             aria_label="Buy " + row.name,
             size="2",
             flex=rx.breakpoints(initial="1", md="0 0 auto"),

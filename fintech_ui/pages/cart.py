@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from fintech_ui.components.cart_line import cart_line
+from fintech_ui.components.cart_line import cart_line, focus_after_checkout
 from fintech_ui.components.layout import page_frame
 from fintech_ui.state.cart import CartState
 
@@ -25,6 +25,8 @@ def _notices() -> rx.Component:
                 color_scheme="green",
                 role="status",
                 width="100%",
+                id="cart-status",
+                tab_index=-1,
             ),
         ),
         rx.cond(
@@ -102,7 +104,7 @@ def cart_page() -> rx.Component:
                         rx.text("Total: ", CartState.total, size="5", weight="bold"),
                         rx.button(
                             "Checkout",
-                            on_click=CartState.checkout,
+                            on_click=[focus_after_checkout(), CartState.checkout],
                             size="3",
                             disabled=CartState.prices_changed,
                             width=rx.breakpoints(initial="100%", sm="auto"),

@@ -7,6 +7,7 @@ Logged-out visitors fill their cart through the catalogue, as anyone would; `pho
 from __future__ import annotations
 
 import re
+import secrets
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -213,3 +214,23 @@ def test_the_narrowest_phone_360_px_scrolls_nothing_sideways(
     goto_live(page, frontend_url + path)
     expect(page.locator("h1")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_buying_one_line_moves_focus_to_the_next_line_not_body(
+    desktop, goto_live, frontend_url, demo_catalogue, create_user, fund_user
+):
+    username, password = f"buyer_{secrets.token_hex(4)}", "Velvet-Harbour-Lantern-73"
+    fund_user(create_user(username, password), 100_000)
+    goto_live(desktop, f"{frontend_url}/login")
+    form = desktop.locator("form")
+    form.get_by_label("Username", exact=True).fill(username)
+    form.get_by_label("Password", exact=True).fill(password)
+    form.get_by_role("button", name="Log in").click()
+    expect(desktop.get_by_role("link", name=f"Account, {username}")).to_be_visible()
+    add(desktop, goto_live, frontend_url, "gold", GOLD)
+    add(desktop, goto_live, frontend_url, "silver", SILVER)
+    goto_live(desktop, f"{frontend_url}/cart")
+    desktop.get_by_role("button", name=f"Buy {GOLD}", exact=True).focus()
+    desktop.keyboard.press("Enter")
+    expect(desktop.locator("main").get_by_role("status")).to_contain_text("placed")
+    expect(desktop.get_by_role("heading", name=SILVER, exact=True)).to_be_focused()
