@@ -234,3 +234,21 @@ def test_buying_one_line_moves_focus_to_the_next_line_not_body(
     desktop.keyboard.press("Enter")
     expect(desktop.locator("main").get_by_role("status")).to_contain_text("placed")
     expect(desktop.get_by_role("heading", name=SILVER, exact=True)).to_be_focused()
+
+
+def test_at_768_px_the_full_top_bar_of_a_long_username_still_fits(
+    new_context, goto_live, frontend_url, demo_catalogue, create_user
+):
+    username, password = f"tablet_{secrets.token_hex(8)}", "Velvet-Harbour-Lantern-73"
+    create_user(username, password)
+    page = new_context({"width": 768, "height": 1024}, touch=True).new_page()
+    goto_live(page, f"{frontend_url}/login")
+    form = page.locator("form")
+    form.get_by_label("Username", exact=True).fill(username)
+    form.get_by_label("Password", exact=True).fill(password)
+    form.get_by_role("button", name="Log in").click()
+    account = page.get_by_role("link", name=f"Account, {username}")
+    expect(account).to_be_visible()  # the wide bar, not the menu
+    assert page.evaluate("document.documentElement.scrollWidth") <= 768
+    cart = page.get_by_role("navigation").locator("a[href='/cart']").bounding_box()
+    assert cart is not None and cart["x"] + cart["width"] <= 768
