@@ -9,7 +9,17 @@ from starlette.routing import Mount
 
 from fintech_ui import routes, session_cookie
 from fintech_ui.api import api
-from fintech_ui.pages import account, cart, index, login, orders, portfolio, product, register
+from fintech_ui.pages import (
+    account,
+    cart,
+    index,
+    login,
+    not_found,
+    orders,
+    portfolio,
+    product,
+    register,
+)
 from fintech_ui.settings import ConfigError, get_settings
 from fintech_ui.startup import DatabaseNotReady, check_ready, check_redis
 from fintech_ui.state.account import AccountState
@@ -60,6 +70,9 @@ def _frontend_url() -> str:
 app = rx.App(
     backend_exception_handler=_on_backend_error,
     head_components=[rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml")],
+    stylesheets=["/styles.css"],  # contrast, focus, touch targets, small screens
+    # Top centre: on a phone a toast at the bottom is below the fold, unseen.
+    toaster=rx.toast.provider(position="top-center"),
     api_transformer=Starlette(
         routes=[
             *session_cookie.cookie_routes(_frontend_url),
@@ -119,4 +132,10 @@ app.add_page(
     route=product.ROUTE,
     title="Product · Fintech UI",
     on_load=[ProductState.load, *COMMON],
+)
+app.add_page(
+    not_found.not_found_page,
+    route=not_found.ROUTE,
+    title="Page not found · Fintech UI",
+    on_load=COMMON,
 )

@@ -22,8 +22,8 @@ def page_frame(*children: rx.Component, width: str = "1100px") -> rx.Component:
             ),
             max_width=width,
             margin_x="auto",
-            padding_x="1.5rem",
-            padding_y="2.5rem",
+            padding_x=rx.breakpoints(initial="1rem", sm="1.5rem"),
+            padding_y=rx.breakpoints(initial="1.5rem", sm="2.5rem"),
         ),
         min_height="100vh",
         background_color="var(--gray-2)",
@@ -35,7 +35,7 @@ def card_frame(title: str, *children: rx.Component) -> rx.Component:
     return page_frame(
         rx.card(
             rx.vstack(rx.heading(title, size="6", as_="h1"), *children, spacing="4", width="100%"),
-            size="4",
+            size=rx.breakpoints(initial="3", sm="4"),
             width="100%",
         ),
         width="440px",

@@ -13,6 +13,13 @@ CATEGORY_LABELS = {
     "crypto": "Crypto",
     "commodity": "Commodity",
 }
+CATEGORY_PLURALS = {
+    "fund": "Funds",
+    "bond": "Bonds",
+    "stock": "Stocks",
+    "crypto": "Crypto",
+    "commodity": "Commodities",
+}
 RISK_COLORS = {1: "green", 2: "teal", 3: "amber", 4: "orange", 5: "red"}
 
 
@@ -33,7 +40,7 @@ def product_card(product: ProductRow) -> rx.Component:
                             product.name, href=routes.PRODUCT_PREFIX + product.sku, color="inherit"
                         ),
                         size="3",
-                        as_="h3",
+                        as_="h2",
                     ),
                     rx.text(
                         rx.match(product.category, *CATEGORY_LABELS.items(), product.category),
@@ -47,9 +54,8 @@ def product_card(product: ProductRow) -> rx.Component:
                 align="center",
                 spacing="3",
             ),
-            rx.text(
-                product.description, size="2", color_scheme="gray", height="3em", overflow="hidden"
-            ),
+            # Cut at a word with an ellipsis (ProductRow.summary); the full text is longer.
+            rx.text(product.summary, size="2", color_scheme="gray", min_height="4.5em"),
             rx.hstack(
                 rx.badge(
                     "Risk: ",

@@ -5,7 +5,7 @@ import reflex as rx
 from fintech_ui import routes
 from fintech_ui.components.forms import form_error, labelled_input
 from fintech_ui.components.layout import page_frame
-from fintech_ui.components.table import data_table
+from fintech_ui.components.table import cell, data_table
 from fintech_ui.components.withdrawal_form import withdrawal_form
 from fintech_ui.state.account import AccountState, StatementRow
 
@@ -18,14 +18,16 @@ def _deposit_form() -> rx.Component:
             rx.vstack(
                 rx.heading("Add money", size="4", as_="h2"),
                 labelled_input(
-                    "Amount", "amount", input_mode="decimal", placeholder="100.00", required=True
+                    "Amount",
+                    "amount",
+                    input_mode="decimal",
+                    placeholder="100.00",
+                    required=True,
+                    hint="From $0.01 to $10,000.00 per deposit (simulated top-up).",
+                    error=AccountState.deposit_error,
+                    error_id="deposit-error",
                 ),
-                rx.text(
-                    "From $0.01 to $10,000.00 per deposit (simulated top-up).",
-                    size="1",
-                    color_scheme="gray",
-                ),
-                form_error(AccountState.deposit_error),
+                form_error(AccountState.deposit_error, error_id="deposit-error"),
                 rx.cond(
                     AccountState.deposit_message != "",
                     rx.callout(
@@ -42,14 +44,15 @@ def _deposit_form() -> rx.Component:
             on_submit=AccountState.deposit,
         ),
         size="3",
-        min_width="300px",
+        flex="1 1 280px",
     )
 
 
 def _statement_row(row: StatementRow) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(row.date),
-        rx.table.cell(
+        cell("Date", rx.text(row.date, class_name="nowrap")),
+        cell(
+            "Type",
             rx.cond(
                 row.order_id > 0,
                 rx.link(
@@ -63,16 +66,21 @@ def _statement_row(row: StatementRow) -> rx.Component:
                     rx.text(row.kind, " · order #", row.sale_id),
                     rx.text(row.kind),
                 ),
-            )
+            ),
         ),
-        rx.table.cell(rx.text(row.amount, color_scheme=rx.cond(row.credit, "green", "gray"))),
-        rx.table.cell(row.balance),
+        cell(
+            "Amount",
+            rx.text(
+                row.amount, color_scheme=rx.cond(row.credit, "green", "gray"), class_name="nowrap"
+            ),
+        ),
+        cell("Balance", rx.text(row.balance, class_name="nowrap")),
     )
 
 
 def _statement() -> rx.Component:
     return rx.vstack(
-        rx.hstack(
+        rx.flex(
             rx.heading("Statement", size="4", as_="h2"),
             rx.spacer(),
             rx.button(
@@ -83,6 +91,8 @@ def _statement() -> rx.Component:
             ),
             width="100%",
             align="center",
+            wrap="wrap",
+            spacing="3",
         ),
         rx.cond(
             AccountState.statement.length() > 0,
@@ -106,9 +116,20 @@ def account_page() -> rx.Component:
                 rx.flex(
                     rx.card(
                         rx.vstack(
-                            rx.text("Balance", size="2", color_scheme="gray"),
-                            rx.heading(
-                                AccountState.balance, size="8", as_="p", aria_label="Balance"
+                            # One heading, named with the amount: "Balance: $500.00".
+                            rx.el.h2(
+                                rx.text("Balance", size="2", color_scheme="gray", as_="span"),
+                                rx.text(
+                                    AccountState.balance,
+                                    size="8",
+                                    weight="bold",
+                                    as_="span",
+                                    display="block",
+                                    id="balance-amount",
+                                ),
+                                aria_label="Balance: " + AccountState.balance,
+                                margin="0",
+                                font_weight="normal",
                             ),
                             rx.text(
                                 AccountState.account_name,
@@ -120,7 +141,7 @@ def account_page() -> rx.Component:
                             spacing="2",
                         ),
                         size="3",
-                        flex="1",
+                        flex="1 1 240px",
                     ),
                     _deposit_form(),
                     withdrawal_form(),

@@ -3,9 +3,8 @@
 import reflex as rx
 
 from fintech_ui import routes
-from fintech_ui.components.cart_line import cart_line
+from fintech_ui.components.cart_line import cart_line, focus_after_checkout
 from fintech_ui.components.layout import page_frame
-from fintech_ui.components.table import data_table
 from fintech_ui.state.cart import CartState
 
 ROUTE = routes.CART
@@ -16,14 +15,19 @@ def _notices() -> rx.Component:
         rx.cond(
             CartState.message != "",
             rx.callout(
-                rx.hstack(
+                rx.flex(
                     rx.text(CartState.message),
                     rx.link("See your orders", href=routes.ORDERS),
+                    spacing="3",
+                    wrap="wrap",
+                    align="center",
                 ),
                 icon="circle-check",
                 color_scheme="green",
                 role="status",
                 width="100%",
+                id="cart-status",
+                tab_index=-1,
             ),
         ),
         rx.cond(
@@ -39,10 +43,12 @@ def _notices() -> rx.Component:
         rx.cond(
             CartState.prices_changed,
             rx.callout(
-                rx.hstack(
+                rx.flex(
                     rx.text("Some prices changed since you added these products."),
-                    rx.button("Accept new prices", on_click=CartState.accept_prices, size="1"),
+                    rx.button("Accept new prices", on_click=CartState.accept_prices, size="2"),
                     align="center",
+                    spacing="3",
+                    wrap="wrap",
                 ),
                 icon="info",
                 color_scheme="amber",
@@ -52,26 +58,41 @@ def _notices() -> rx.Component:
     )
 
 
-def _table() -> rx.Component:
-    return data_table(["Product", "Price", "Quantity", "Total", ""], CartState.rows, cart_line)
+def _lines() -> rx.Component:
+    return rx.el.ul(
+        rx.foreach(CartState.rows, cart_line),
+        aria_label="Products in your cart",
+        display="flex",
+        flex_direction="column",
+        gap="0.75rem",
+        padding="0",
+        margin="0",
+        width="100%",
+    )
 
 
 def cart_page() -> rx.Component:
     """Lines, total and checkout; a visitor is asked to log in at checkout."""
     return page_frame(
         rx.vstack(
-            rx.heading("Your cart", size="7", as_="h1"),
+            rx.heading("Your cart", size="7", as_="h1", id="cart-heading", tab_index=-1),
             _notices(),
             rx.cond(
                 CartState.is_empty,
                 rx.vstack(
-                    rx.text("Your cart is empty", size="4", color_scheme="gray"),
+                    rx.text(
+                        "Your cart is empty",
+                        size="4",
+                        color_scheme="gray",
+                        id="cart-empty",
+                        tab_index=-1,
+                    ),
                     rx.link("Browse the catalogue", href=routes.INDEX),
                     padding_y="2rem",
                 ),
                 rx.vstack(
-                    _table(),
-                    rx.hstack(
+                    _lines(),
+                    rx.flex(
                         rx.cond(
                             ~CartState.logged_in,
                             rx.text(
@@ -81,14 +102,16 @@ def cart_page() -> rx.Component:
                             ),
                         ),
                         rx.spacer(),
-                        rx.heading("Total: ", CartState.total, size="5", as_="p"),
+                        rx.text("Total: ", CartState.total, size="5", weight="bold"),
                         rx.button(
                             "Checkout",
-                            on_click=CartState.checkout,
+                            on_click=[focus_after_checkout(), CartState.checkout],
                             size="3",
                             disabled=CartState.prices_changed,
+                            width=rx.breakpoints(initial="100%", sm="auto"),
                         ),
-                        align="center",
+                        direction=rx.breakpoints(initial="column", sm="row"),
+                        align=rx.breakpoints(initial="stretch", sm="center"),
                         spacing="4",
                         width="100%",
                     ),

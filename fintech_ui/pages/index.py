@@ -4,8 +4,8 @@ import reflex as rx
 
 from fintech_ui import routes
 from fintech_ui.components.layout import page_frame
-from fintech_ui.components.product_card import CATEGORY_LABELS, product_card
-from fintech_ui.state.catalogue import CatalogueState
+from fintech_ui.components.product_card import CATEGORY_PLURALS, product_card
+from fintech_ui.state.catalogue import RELOAD_BUTTON_ID, CatalogueState
 
 ROUTE = routes.INDEX
 
@@ -19,17 +19,13 @@ def _controls() -> rx.Component:
             value=CatalogueState.search,
             on_change=CatalogueState.search_for.debounce(300),
             size="3",
-            flex="1",
-            min_width="220px",
+            flex="1 1 220px",
         ),
         rx.select.root(
             rx.select.trigger(aria_label="Category", placeholder="All categories"),
             rx.select.content(
                 rx.select.item("All categories", value="all"),
-                *[
-                    rx.select.item(label + "s", value=slug)
-                    for slug, label in CATEGORY_LABELS.items()
-                ],
+                *[rx.select.item(label, value=slug) for slug, label in CATEGORY_PLURALS.items()],
             ),
             value=rx.cond(CatalogueState.category == "", "all", CatalogueState.category),
             on_change=CatalogueState.choose_category,
@@ -80,7 +76,9 @@ def index_page() -> rx.Component:
     """Search bar, product grid and pager."""
     return page_frame(
         rx.vstack(
-            rx.heading("Invest in what you understand", size="8", as_="h1"),
+            rx.heading(
+                "Invest in what you understand", size=rx.breakpoints(initial="7", sm="8"), as_="h1"
+            ),
             rx.text(
                 "Funds, bonds, stocks, crypto and commodities, paid from your balance to the cent.",
                 size="4",
@@ -96,6 +94,7 @@ def index_page() -> rx.Component:
                 rx.cond(CatalogueState.total == 1, " product", " products"),
                 size="2",
                 color_scheme="gray",
+                role="status",
             ),
             rx.cond(
                 CatalogueState.total > 0,
@@ -112,6 +111,14 @@ def index_page() -> rx.Component:
                 ),
             ),
             _pager(),
+            # Clicked by the Back-button listener of CatalogueState._show_in_url; never shown.
+            rx.el.button(
+                on_click=CatalogueState.load,
+                id=RELOAD_BUTTON_ID,
+                hidden=True,
+                tab_index=-1,
+                aria_hidden="true",
+            ),
             spacing="4",
             width="100%",
         )

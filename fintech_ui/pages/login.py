@@ -16,15 +16,24 @@ def login_page() -> rx.Component:
         "Log in",
         rx.form(
             rx.vstack(
-                labelled_input("Username", "username", auto_complete="username", required=True),
+                labelled_input(
+                    "Username",
+                    "username",
+                    auto_complete="username",
+                    required=True,
+                    error=AuthState.login_error,
+                    error_id="login-error",
+                ),
                 labelled_input(
                     "Password",
                     "password",
                     type_="password",
                     auto_complete="current-password",
                     required=True,
+                    error=AuthState.login_error,
+                    error_id="login-error",
                 ),
-                form_error(AuthState.login_error),
+                form_error(AuthState.login_error, error_id="login-error"),
                 rx.button("Log in", type="submit", size="3", width="100%"),
                 spacing="4",
                 width="100%",

@@ -4,7 +4,7 @@ import reflex as rx
 
 from fintech_ui import routes
 from fintech_ui.components.layout import page_frame
-from fintech_ui.components.table import data_table
+from fintech_ui.components.table import cell, data_table
 from fintech_ui.state.orders import OrderLineRow, OrderRow, OrdersState
 
 ROUTE = routes.ORDERS
@@ -13,10 +13,10 @@ DETAIL_ROUTE = routes.ORDER_DETAIL
 
 def _order_row(order: OrderRow) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.link("Order #", order.id, href=routes.ORDER_PREFIX + order.id.to(str))),
-        rx.table.cell(order.date),
-        rx.table.cell(order.summary),
-        rx.table.cell(rx.text(order.total, weight="medium")),
+        cell("Order", rx.link("Order #", order.id, href=routes.ORDER_PREFIX + order.id.to(str))),
+        cell("Date", rx.text(order.date, class_name="nowrap")),
+        cell("Products", order.summary),
+        cell("Total", rx.text(order.total, weight="medium", class_name="nowrap")),
     )
 
 
@@ -42,10 +42,10 @@ def orders_page() -> rx.Component:
 
 def _line(line: OrderLineRow) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(line.name),
-        rx.table.cell(line.quantity),
-        rx.table.cell(line.unit_price),
-        rx.table.cell(line.line_total),
+        cell("Product", line.name),
+        cell("Quantity", line.quantity),
+        cell("Unit price", rx.text(line.unit_price, class_name="nowrap")),
+        cell("Total", rx.text(line.line_total, class_name="nowrap")),
     )
 
 
@@ -53,10 +53,18 @@ def order_detail_page() -> rx.Component:
     """One order's lines and total."""
     return page_frame(
         rx.vstack(
-            rx.link(rx.icon("arrow-left", size=14), "All orders", href=routes.ORDERS, size="2"),
+            rx.link(
+                rx.icon("arrow-left", size=16, aria_hidden="true"),
+                "All orders",
+                href=routes.ORDERS,
+                size="2",
+                display="inline-flex",
+                align_items="center",
+                gap="0.35rem",
+            ),
             rx.cond(
                 OrdersState.detail_missing,
-                rx.text("Order not found.", color_scheme="gray"),
+                rx.heading("Order not found", size="7", as_="h1"),
                 rx.cond(
                     OrdersState.detail.id > 0,
                     rx.vstack(
@@ -67,7 +75,7 @@ def order_detail_page() -> rx.Component:
                             OrdersState.detail.lines,
                             _line,
                         ),
-                        rx.heading("Total: ", OrdersState.detail.total, size="5", as_="p"),
+                        rx.text("Total: ", OrdersState.detail.total, size="5", weight="bold"),
                         spacing="4",
                         width="100%",
                     ),

@@ -251,7 +251,7 @@ def _empty() -> rx.Component:
                 size="2",
             ),
             rx.hstack(
-                rx.link("Add money", href="/account"),
+                rx.link("Add money", href=routes.ACCOUNT),
                 rx.link("Browse the catalogue", href="/"),
                 spacing="4",
             ),

@@ -17,11 +17,14 @@ def register_page() -> rx.Component:
         "Create your account",
         rx.form(
             rx.vstack(
-                labelled_input("Username", "username", auto_complete="username", required=True),
-                rx.text(
-                    f"{USERNAME_MIN}–{USERNAME_MAX} letters, digits, '.', '_' or '-'.",
-                    size="1",
-                    color_scheme="gray",
+                labelled_input(
+                    "Username",
+                    "username",
+                    auto_complete="username",
+                    required=True,
+                    hint=f"{USERNAME_MIN}–{USERNAME_MAX} letters, digits, “.”, “_” or “-”.",
+                    error=AuthState.register_error,
+                    error_id="register-error",
                 ),
                 labelled_input(
                     "Password",
@@ -29,11 +32,9 @@ def register_page() -> rx.Component:
                     type_="password",
                     auto_complete="new-password",
                     required=True,
-                ),
-                rx.text(
-                    f"{PASSWORD_MIN}–{PASSWORD_MAX} characters; not a common password.",
-                    size="1",
-                    color_scheme="gray",
+                    hint=f"{PASSWORD_MIN}–{PASSWORD_MAX} characters; not a common password.",
+                    error=AuthState.register_error,
+                    error_id="register-error",
                 ),
                 labelled_input(
                     "Confirm password",
@@ -41,8 +42,10 @@ def register_page() -> rx.Component:
                     type_="password",
                     auto_complete="new-password",
                     required=True,
+                    error=AuthState.register_error,
+                    error_id="register-error",
                 ),
-                form_error(AuthState.register_error),
+                form_error(AuthState.register_error, error_id="register-error"),
                 rx.button("Create account", type="submit", size="3", width="100%"),
                 spacing="3",
                 width="100%",

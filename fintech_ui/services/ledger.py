@@ -114,7 +114,7 @@ def statement_csv(entries: list[LedgerEntry]) -> str:
     for entry in sorted(entries, key=lambda e: e.id or 0):
         writer.writerow(
             [
-                dt.datetime.fromtimestamp(entry.created_at, dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                dt.datetime.fromtimestamp(entry.created_at, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 entry.kind,
                 entry.order_id or entry.sale_id or "",
                 decimal_string(entry.amount_cents),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+from urllib.parse import urlencode
 
 import reflex as rx
 
@@ -16,9 +18,14 @@ from fintech_ui.services.catalogue import (
     make_query,
     search_items,
 )
+from fintech_ui.text import truncate_words
 
 RISK_LABELS = {1: "Very low", 2: "Low", 3: "Medium", 4: "High", 5: "Very high"}
 LOW_STOCK = 10
+SUMMARY_CHARS = 110  # about three lines of a card; the whole text belongs on the product page
+DEFAULT_SORT = "name"
+RELOAD_BUTTON_ID = "catalogue-reload"  # a hidden button on the page that runs `load`
+_BACK_LISTENER = "fintechCatalogueBack"
 
 
 @dataclasses.dataclass
@@ -30,6 +37,7 @@ class ProductRow:
     name: str = ""
     category: str = ""
     description: str = ""
+    summary: str = ""
     price: str = ""
     stock_label: str = ""
     in_stock: bool = True
@@ -50,6 +58,7 @@ def _product_row(item: ItemView) -> ProductRow:
         name=item.name,
         category=item.category,
         description=item.description,
+        summary=truncate_words(item.description, SUMMARY_CHARS),
         price=format_cents(item.price_cents),
         stock_label=stock_label,
         in_stock=item.stock > 0,
@@ -77,44 +86,95 @@ class CatalogueState(rx.State):
         self.products = [_product_row(item) for item in result.items]
         self.error = ""
 
-    async def _update(self, **changes) -> None:
+    async def _update(self, **changes) -> bool:
         params = {"search": self.search, "category": self.category, "sort": self.sort, "page": 1}
         params.update(changes)
         try:
             query = make_query(**params)
         except CatalogueError as exc:
             self.error = str(exc)
-            return
+            return False
         await self._run(query)
+        return True
+
+    def _url(self) -> str:
+        """The catalogue's address for the current view; defaults are left out."""
+        params = {"q": self.search, "category": self.category}
+        if self.sort != DEFAULT_SORT:
+            params["sort"] = self.sort
+        if self.page > 1:
+            params["page"] = str(self.page)
+        query = urlencode({key: value for key, value in params.items() if value})
+        return "/?" + query if query else "/"
+
+    def _show_in_url(self, *, to_top: bool = False) -> rx.event.EventSpec:
+        """Record the view in the address bar (a new history entry, so Back undoes it).
+
+        pushState rather than a navigation: the page stays mounted, so the search field keeps
+        focus while the investor types; Back is a navigation and runs `load` again.
+        """
+        url = json.dumps(self._url())
+        script = (
+            f"if (location.pathname + location.search !== {url}) {{"
+            "const s = window.history.state || {};"
+            f"window.history.pushState({{...s, idx: (s.idx || 0) + 1}}, '', {url});}}"
+            # The router does not see these entries, so Back to one of them (or to the entry
+            # it last saw) is no navigation for it: reload the view from the address then.
+            f"if (!window.{_BACK_LISTENER}) {{ window.{_BACK_LISTENER} = true;"
+            "window.addEventListener('popstate', () => setTimeout(() => {"
+            f"const reload = document.getElementById({json.dumps(RELOAD_BUTTON_ID)});"
+            "if (reload && location.pathname === '/') reload.click(); }, 0)); }"
+        )
+        if to_top:
+            script += "window.scrollTo({top: 0});"
+        return rx.call_script(script)
+
+    async def _change(self, *, to_top: bool = False, **changes):
+        if await self._update(**changes):
+            return self._show_in_url(to_top=to_top)
+        return None
 
     @rx.event
     async def load(self):
-        """Show the first page for the current filters."""
-        await self._update(page=self.page)
+        """Show the view the address asks for, so a bookmark or shared link opens the same."""
+        params = self.router.url.query_parameters
+        page = params.get("page", "1")
+        wanted = {
+            "search": params.get("q", ""),
+            "category": params.get("category", ""),
+            "sort": params.get("sort", DEFAULT_SORT),
+            "page": int(page) if page.isascii() and page.isdigit() and len(page) < 7 else 0,
+        }
+        if not await self._update(**wanted):  # a mistyped link still shows the catalogue
+            message = self.error
+            await self._update(search="", category="", sort=DEFAULT_SORT, page=1)
+            self.error = message
 
     @rx.event
     async def search_for(self, value: str):
         """Search product names as the investor types."""
-        await self._update(search=value)
+        return await self._change(search=value)
 
     @rx.event
     async def choose_category(self, value: str):
         """Show one category, or all for 'all'."""
-        await self._update(category="" if value == "all" else value)
+        return await self._change(category="" if value == "all" else value)
 
     @rx.event
     async def choose_sort(self, value: str):
         """Order by name or price."""
-        await self._update(sort=value)
+        return await self._change(sort=value)
 
     @rx.event
     async def next_page(self):
-        """The following page, if any."""
+        """The following page, if any, from its top."""
         if self.page < self.pages:
-            await self._update(page=self.page + 1)
+            return await self._change(page=self.page + 1, to_top=True)
+        return None
 
     @rx.event
     async def previous_page(self):
-        """The page before, if any."""
+        """The page before, if any, from its top."""
         if self.page > 1:
-            await self._update(page=self.page - 1)
+            return await self._change(page=self.page - 1, to_top=True)
+        return None

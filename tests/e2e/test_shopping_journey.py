@@ -82,23 +82,28 @@ def nav_link(page: Page, name: str) -> Locator:
 
 
 def cart_link(page: Page) -> Locator:
-    """The navigation bar's cart link (its name also holds the badge's label)."""
+    """The navigation bar's cart link; its accessible name holds the count ("Cart, 2 items")."""
     return nav(page).locator("a[href='/cart']")
 
 
-def cart_badge(page: Page) -> Locator:
-    return nav(page).get_by_label("items in cart", exact=True)
-
-
 def expect_badge(page: Page, units: int) -> None:
+    """The cart link names the unit count; the visible badge shows it (none when empty)."""
+    name = "Cart, 1 item" if units == 1 else f"Cart, {units} items"
+    expect(cart_link(page)).to_have_accessible_name(name)
+    badge = cart_link(page).locator(".rt-Badge")
     if units:
-        expect(cart_badge(page)).to_have_text(str(units))
+        expect(badge).to_have_text(str(units))
     else:
-        expect(cart_badge(page)).to_have_count(0)
+        expect(badge).to_have_count(0)
+
+
+def account_link(page: Page) -> Locator:
+    """The username in the top bar, named "Account, <username>"."""
+    return nav(page).get_by_role("link", name=re.compile(r"^Account, "))
 
 
 def expect_logged_in_as(page: Page, username: str) -> None:
-    expect(nav_link(page, "Account")).to_have_text(username)
+    expect(nav_link(page, f"Account, {username}")).to_have_text(username)
 
 
 def register_in_browser(page: Page, frontend_url: str, username: str) -> None:
@@ -145,11 +150,12 @@ def search_catalogue(page: Page, text: str, *, shows: str, hides: str | None = N
 
 def add_from_catalogue(page: Page, name: str, *, badge_after: int) -> None:
     add_button(page, name).click()
-    expect(cart_badge(page)).to_have_text(str(badge_after))
+    expect_badge(page, badge_after)
 
 
 def cart_rows(page: Page) -> Locator:
-    return page.locator("main").locator("tbody").get_by_role("row")
+    """The cart's lines: a list of cards (a table did not fit a phone)."""
+    return page.get_by_role("list", name="Products in your cart").get_by_role("listitem")
 
 
 def cart_row(page: Page, name: str) -> Locator:
@@ -182,8 +188,21 @@ def open_cart(page: Page, frontend_url: str) -> None:
     expect(page.get_by_role("heading", name="Your cart", level=1)).to_be_visible()
 
 
-def balance(page: Page) -> Locator:
-    return page.get_by_label("Balance", exact=True)
+def expect_balance(page: Page, amount: str) -> None:
+    """The balance heading, named with its amount ("Balance: $500.00"), shows the amount."""
+    heading = page.get_by_role("heading", name=f"Balance: {amount}", exact=True)
+    expect(heading).to_be_visible()
+    expect(heading).to_contain_text(amount)
+
+
+def expect_back_link_on_one_line(page: Page) -> None:
+    """The "All orders" link's arrow sits beside its words, not on a line of its own."""
+    back = page.get_by_role("link", name="All orders", exact=True)
+    arrow = back.locator("svg").bounding_box()
+    link = back.bounding_box()
+    assert arrow is not None and link is not None
+    assert link["height"] < 2 * arrow["height"] + 8  # one line high (44 px on touch screens)
+    assert arrow["x"] + arrow["width"] <= link["x"] + link["width"] - 20  # words to its right
 
 
 def statement_rows(page: Page) -> Locator:
@@ -248,12 +267,12 @@ def test_new_investor_deposits_buys_and_sees_the_order(
     expect_badge(page, 0)
 
     # Money first.
-    nav_link(page, "Account").click()
+    account_link(page).click()
     expect(page).to_have_url(path_is(frontend_url, "/account"))
-    expect(balance(page)).to_have_text("$0.00")
+    expect_balance(page, "$0.00")
     page.get_by_label("Amount", exact=True).fill("500.00")
     page.get_by_role("button", name="Deposit", exact=True).click()
-    expect(balance(page)).to_have_text("$500.00")
+    expect_balance(page, "$500.00")
     expect(page.locator("main").get_by_role("status")).to_have_text(
         "$500.00 added to your balance."
     )
@@ -314,11 +333,12 @@ def test_new_investor_deposits_buys_and_sees_the_order(
     expect_order_detail(page, order_id, {GOLD: 2, BITCOIN: 1}, prices)
     goto_live(page, page.url)  # a dynamic route loaded directly from the server
     expect_order_detail(page, order_id, {GOLD: 2, BITCOIN: 1}, prices)
+    expect_back_link_on_one_line(page)
 
     # The money went out once, and the statement says why.
-    nav_link(page, "Account").click()
+    account_link(page).click()
     expect(page).to_have_url(path_is(frontend_url, "/account"))
-    expect(balance(page)).to_have_text(dollars(50_000 - total))
+    expect_balance(page, dollars(50_000 - total))
     rows = statement_rows(page)
     expect(rows).to_have_count(2)
     purchase, deposit = rows.nth(0), rows.nth(1)  # newest first
@@ -336,6 +356,8 @@ def test_new_investor_deposits_buys_and_sees_the_order(
     saved = tmp_path / "statement.csv"
     download.save_as(saved)
     statement = list(csv.DictReader(io.StringIO(saved.read_text(encoding="utf-8"))))
+    for row in statement:  # ISO 8601 in UTC, saying so
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", row["date"]), row["date"]
     assert [(r["type"], r["order"], r["amount"], r["balance"]) for r in statement] == [
         ("deposit", "", "500.00", "500.00"),
         (
@@ -438,8 +460,8 @@ def test_checkout_without_enough_money_changes_nothing(
     expect_cart_lines(page, {TREASURY: 2}, {TREASURY: price})
     expect_badge(page, 2)
 
-    nav_link(page, "Account").click()
-    expect(balance(page)).to_have_text("$10.00")
+    account_link(page).click()
+    expect_balance(page, "$10.00")
     expect(statement_rows(page)).to_have_count(1)
     expect(statement_rows(page).first).to_contain_text("Deposit")
     nav_link(page, "Orders").click()
@@ -507,8 +529,8 @@ def test_double_click_on_checkout_buys_once(
     price = product(SILVER).price_cents
     double_click_checkout(page, frontend_url, create_user, fund_user)
 
-    nav_link(page, "Account").click()
-    expect(balance(page)).to_have_text(dollars(10_000 - price))
+    account_link(page).click()
+    expect_balance(page, dollars(10_000 - price))
     expect(statement_rows(page)).to_have_count(2)  # the deposit and one purchase
     nav_link(page, "Orders").click()
     expect(page.locator("main").locator("tbody").get_by_role("row")).to_have_count(1)

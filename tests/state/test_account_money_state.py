@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import base64
 import csv
+import datetime as dt
 import io
+import re
 import time
 from typing import Any
 
@@ -325,10 +327,14 @@ def test_download_statement_has_exact_decimal_amounts_oldest_first(statement_row
     ]
 
 
-def test_download_statement_dates_are_utc_timestamps(statement_rows):
+def test_download_statement_dates_are_iso_8601_with_their_time_zone(statement_rows):
     _order_id, result = statement_rows
     dates = [row[0] for row in downloaded_csv(result)[1:]]
-    assert all(time.strptime(date, "%Y-%m-%d %H:%M:%S") for date in dates)
+    assert dates
+    for date in dates:
+        parsed = dt.datetime.fromisoformat(date)  # "…Z" names UTC; a naive time would fail below
+        assert parsed.utcoffset() == dt.timedelta(0)
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", date)
 
 
 def test_download_statement_holds_only_the_owners_entries(
