@@ -6,15 +6,13 @@ forged or garbled session must leave the page's vars empty.
 
 from __future__ import annotations
 
-import time
-
 import jwt
 import pytest
+from state_helpers import now, revoke
 
 from fintech_ui.db import session_scope
 from fintech_ui.security import TokenClaims, decode_token, issue_token
 from fintech_ui.services.accounts import disable_user
-from fintech_ui.services.sessions import revoke_session
 from fintech_ui.settings import get_settings
 from fintech_ui.state.account import AccountState
 
@@ -32,15 +30,6 @@ def shown(state: AccountState) -> dict[str, object]:
         "balance": state.balance,
         "statement": list(state.statement),
     }
-
-
-def now() -> int:
-    return int(time.time())
-
-
-def revoke(token: str) -> None:
-    with session_scope() as db:
-        revoke_session(db, token, settings=get_settings(), now=now())
 
 
 @pytest.fixture
