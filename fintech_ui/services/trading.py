@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from fintech_ui.errors import DomainError
 from fintech_ui.models import Account, Item, Order, OrderLine, Sale, Withdrawal
-from fintech_ui.money import format_cents
+from fintech_ui.money import format_cents, parse_amount
 from fintech_ui.services.ids import stored_id
 from fintech_ui.services.ledger import balance_cents, credit_for_sale, debit_for_withdrawal
 
@@ -219,4 +219,17 @@ def withdraw(
         amount_cents=amount_cents,
         balance_cents=entry.balance_after_cents,
         created_at=now,
+    )
+
+
+def withdraw_amount(
+    db: Session, *, user_id: int, amount: object, idempotency_key: object, now: int
+) -> WithdrawalView:
+    """Withdraw an amount as typed ("25.50"), so the form and the API share one reading of it
+    (MoneyError for text that is not an amount within the limits)."""
+    cents = parse_amount(
+        amount, min_cents=MIN_WITHDRAWAL_CENTS, max_cents=DAILY_WITHDRAWAL_LIMIT_CENTS
+    )
+    return withdraw(
+        db, user_id=user_id, amount_cents=cents, idempotency_key=idempotency_key, now=now
     )

@@ -9,11 +9,12 @@ import pytest
 from sqlmodel import select
 
 from fintech_ui.models import Item, LedgerEntry, Sale, Withdrawal
+from fintech_ui.money import MoneyError
 from fintech_ui.services import prices, trading
 from fintech_ui.services.cart import CartOwner, add_item
 from fintech_ui.services.ledger import balance_cents, statement_csv
 from fintech_ui.services.orders import place_order
-from fintech_ui.services.trading import KeyReused, TradingError, sell, withdraw
+from fintech_ui.services.trading import KeyReused, TradingError, sell, withdraw, withdraw_amount
 
 T0 = 1_700_000_000
 JOIN_SECONDS = 60
@@ -240,6 +241,33 @@ def test_same_key_withdraws_once(scope, make_user, ledger_matches):
     with pytest.raises(KeyReused, match="different amount"):
         _withdraw(scope, user, 2000, "out-0005")
     ledger_matches()
+
+
+def test_typed_amount_withdraws_its_cents(scope, make_user, ledger_matches):
+    user = make_user(balance_cents=10_000)
+    with scope() as db:
+        out = withdraw_amount(
+            db, user_id=user, amount="25.50", idempotency_key="out-0006", now=T0 + 10
+        )
+    assert out.amount_cents == 2550 and _balance(scope, user) == 7450
+    ledger_matches()
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        ("abc", "such as 25"),
+        ("1.234", "two decimals"),
+        ("0", "from"),
+        ("50000.01", "from"),
+        (25, "such as 25"),
+    ],
+)
+def test_typed_amount_outside_the_limits_is_refused(scope, make_user, amount, message):
+    user = make_user(balance_cents=10_000)
+    with scope() as db, pytest.raises(MoneyError, match=message):
+        withdraw_amount(db, user_id=user, amount=amount, idempotency_key="out-0007", now=T0)
+    assert _balance(scope, user) == 10_000
 
 
 # --- races -----------------------------------------------------------------------------

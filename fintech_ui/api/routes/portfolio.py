@@ -13,7 +13,6 @@ from fastapi import APIRouter, Depends, Header
 from fintech_ui.api import schemas
 from fintech_ui.api.deps import ApiError, CurrentUser, parsed
 from fintech_ui.db import now, run
-from fintech_ui.money import parse_amount
 from fintech_ui.services import portfolio as portfolios
 from fintech_ui.services import prices, trading
 
@@ -62,15 +61,10 @@ async def withdraw_cash(
     idempotency_key: Annotated[str, Header()] = "",
 ) -> schemas.WithdrawalOut:
     """Send money to the (simulated) bank account, once per Idempotency-Key."""
-    cents = parse_amount(
-        body.amount,
-        min_cents=trading.MIN_WITHDRAWAL_CENTS,
-        max_cents=trading.DAILY_WITHDRAWAL_LIMIT_CENTS,
-    )
     out = await run(
-        trading.withdraw,
+        trading.withdraw_amount,
         user_id=user.id,
-        amount_cents=cents,
+        amount=body.amount,
         idempotency_key=idempotency_key,
         now=now(),
     )
