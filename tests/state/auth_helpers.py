@@ -158,6 +158,7 @@ HOSTILE_COOKIES = [
     "forged with another key",
     "unsigned alg none",
     "unknown jti",
+    "live session's jti under another user id",
     "not a jwt",
     "empty value",
     "oversized value",

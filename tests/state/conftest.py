@@ -293,6 +293,12 @@ def hostile_cookie(new_account, open_session, cookie_for) -> Callable[[str], str
         if kind == "unsigned alg none":
             payload = {"sub": live.sub, "jti": live.jti, "iat": live.iat, "exp": live.exp}
             return cookie_for(jwt.encode(payload, None, algorithm="none"))
+        if kind == "live session's jti under another user id":
+            # Signed with the real key: only the row's own user_id check can refuse it.
+            claims = TokenClaims(
+                sub=str(account.id + 10_000), jti=live.jti, iat=live.iat, exp=live.exp
+            )
+            return cookie_for(issue_token(claims, key=settings.secret_key))
         if kind == "unknown jti":
             claims = TokenClaims(sub=live.sub, jti="no-such-jti", iat=live.iat, exp=live.exp)
             return cookie_for(issue_token(claims, key=settings.secret_key))
