@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from fintech_ui.api import schemas
 from fintech_ui.api.deps import ApiError, validation_message
 from fintech_ui.api.routes import account, auth, cart, docs, items, orders, portfolio
 from fintech_ui.errors import DomainError
@@ -32,6 +33,7 @@ api = FastAPI(
     docs_url=None,
     redoc_url=None,
     openapi_url="/openapi.json",
+    responses=schemas.errors(500),
 )
 for module in (auth, items, cart, orders, account, portfolio, docs):
     api.include_router(module.router)

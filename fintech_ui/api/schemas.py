@@ -16,6 +16,8 @@ from fintech_ui.services.cart import MAX_QUANTITY, CartSummary
 from fintech_ui.services.catalogue import CataloguePage
 from fintech_ui.services.ledger import AccountSummary
 from fintech_ui.services.orders import OrderView
+from fintech_ui.services.portfolio import PortfolioView
+from fintech_ui.services.prices import PricePointView
 
 # ---------------------------------------------------------------- requests
 
@@ -54,6 +56,17 @@ class Deposit(_Strict):
     """An amount of money as a decimal string, e.g. "25.50"."""
 
     amount: StrictStr = Field(max_length=32)
+
+
+class Withdrawal(Deposit):
+    """An amount of money to send to the bank, as a decimal string, e.g. "25.50"."""
+
+
+class Sale(_Strict):
+    """How many units of which held product to sell at today's price."""
+
+    item_id: StrictInt = Field(gt=0, lt=2**31)
+    units: StrictInt = Field(gt=0, lt=2**31)
 
 
 def json_body(model: type[BaseModel], *, required: bool = True) -> dict[str, Any]:
@@ -111,6 +124,7 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
         413: "Request body too large.",
         422: "The request breaks a rule; the message says which.",
         429: "Too many failed attempts; see Retry-After.",
+        500: "Internal error. Nothing was changed.",
     }
     return {code: {"model": Message, "description": meaning[code]} for code in codes}
 
@@ -229,6 +243,124 @@ class AccountOut(_Out):
     statement: list[StatementEntryOut]
 
 
+class HoldingOut(_Out):
+    """A held product: units, average cost, today's value and the unrealised gain."""
+
+    item_id: int
+    sku: str
+    name: str
+    category: str
+    units: int
+    average_cost: str
+    average_cost_cents: int
+    cost_cents: int
+    price: str
+    price_cents: int
+    value: str
+    value_cents: int
+    gain: str
+    gain_cents: int
+    gain_pct: float | None
+
+
+class TotalsOut(_Out):
+    """The headline figures: cash, holdings, their sum, gains, 1-year return and volatility."""
+
+    cash: str
+    cash_cents: int
+    holdings_value: str
+    holdings_value_cents: int
+    total_value: str
+    total_value_cents: int
+    gain_cents: int
+    realised_gain_cents: int
+    return_1y_pct: float | None
+    volatility_pct: float | None
+
+
+class AllocationOut(_Out):
+    """The share of the holdings' value in one category."""
+
+    category: str
+    value_cents: int
+    pct: float
+
+
+class ValuePointOut(_Out):
+    """The cash and total value of the portfolio at the end of one day."""
+
+    date: str
+    cash_cents: int
+    total_cents: int
+
+
+class FlowsOut(_Out):
+    """The money that went in and out in one month."""
+
+    month: str
+    deposits_cents: int
+    purchases_cents: int
+    sales_cents: int
+    withdrawals_cents: int
+
+
+class PortfolioOut(_Out):
+    """Holdings, totals and chart data of the user's portfolio."""
+
+    holdings: list[HoldingOut]
+    totals: TotalsOut
+    allocation: list[AllocationOut]
+    value_series: list[ValuePointOut]
+    flows: list[FlowsOut]
+
+
+class SaleOut(_Out):
+    """A sale at today's price: proceeds, realised gain and the balance after it."""
+
+    id: int
+    item_id: int
+    sku: str
+    name: str
+    units: int
+    unit_price: str
+    unit_price_cents: int
+    proceeds: str
+    proceeds_cents: int
+    realised_gain: str
+    realised_gain_cents: int
+    balance: str
+    balance_cents: int
+    created_at: int
+
+
+class WithdrawalOut(_Out):
+    """A withdrawal and the balance after it."""
+
+    id: int
+    amount: str
+    amount_cents: int
+    balance: str
+    balance_cents: int
+    created_at: int
+
+
+class PricePointOut(_Out):
+    """A product's price at the end of one day."""
+
+    date: str
+    at: int
+    price: str
+    price_cents: int
+
+
+class PriceHistoryOut(BaseModel):
+    """A product's daily prices over a range, oldest first."""
+
+    item_id: int
+    range: str
+    prices: list[PricePointOut]
+
+
 def item_page(result: CataloguePage) -> ItemPage:
     """GET /items's answer."""
     return ItemPage.from_view(result, items=[ItemOut.from_view(item) for item in result.items])
@@ -248,4 +380,25 @@ def account(summary: AccountSummary) -> AccountOut:
     """The balance and statement as the API shows them."""
     return AccountOut.from_view(
         summary, statement=[StatementEntryOut.from_view(entry) for entry in summary.statement]
+    )
+
+
+def portfolio(view: PortfolioView) -> PortfolioOut:
+    """The portfolio as the API shows it."""
+    return PortfolioOut.from_view(
+        view,
+        holdings=[HoldingOut.from_view(h) for h in view.holdings],
+        totals=TotalsOut.from_view(view.totals),
+        allocation=[AllocationOut.from_view(s) for s in view.allocation],
+        value_series=[ValuePointOut.from_view(p) for p in view.value_series],
+        flows=[FlowsOut.from_view(m) for m in view.flows],
+    )
+
+
+def price_history(
+    item_id: int, range_key: str, points: tuple[PricePointView, ...]
+) -> PriceHistoryOut:
+    """A product's price series as the API shows it."""
+    return PriceHistoryOut(
+        item_id=item_id, range=range_key, prices=[PricePointOut.from_view(p) for p in points]
     )

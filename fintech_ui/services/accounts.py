@@ -21,6 +21,7 @@ from fintech_ui.security import (
 )
 from fintech_ui.services import throttle
 from fintech_ui.services.cart import merge_visitor_cart
+from fintech_ui.services.ids import stored_id
 from fintech_ui.services.sessions import (
     UserView,
     create_login_code,
@@ -42,7 +43,7 @@ def register(
 ) -> User:
     """Create an account; PolicyError or UsernameTaken explain a refusal."""
     name = normalize_username(username)
-    check_password_policy(password, name)
+    accepted = check_password_policy(password, name)
     key = username_key(name)
     if db.exec(select(User.id).where(User.username_key == key)).first() is not None:
         raise UsernameTaken(USERNAME_TAKEN)
@@ -50,7 +51,7 @@ def register(
         username=name,
         username_key=key,
         password_hash=hash_password(
-            password, pepper=settings.password_pepper, rounds=settings.bcrypt_rounds
+            accepted, pepper=settings.password_pepper, rounds=settings.bcrypt_rounds
         ),
         created_at=now,
     )
@@ -60,7 +61,7 @@ def register(
     except IntegrityError:
         db.rollback()
         raise UsernameTaken(USERNAME_TAKEN) from None
-    db.add(Account(user_id=user.id, balance_cents=0))
+    db.add(Account(user_id=stored_id(user), balance_cents=0))
     return user
 
 
@@ -96,13 +97,12 @@ def authenticate(
     attempt = throttle.record_failure(db, account=key, address=address, now=now)
     user = db.exec(select(User).where(User.username_key == key)).first()
     db.commit()
-    valid_input = isinstance(password, str) and 0 < len(password) <= 1024
+    # "" stands for anything that is not a plausible password: it never matches below.
+    given = password if isinstance(password, str) and 0 < len(password) <= 1024 else ""
     # Unknown users are verified against a dummy hash so their answer takes as long.
     stored = user.password_hash if user is not None else dummy_hash(settings.bcrypt_rounds)
-    matches = verify_password(
-        password if valid_input else "", stored, pepper=settings.password_pepper
-    )
-    if user is not None and matches and valid_input and user.is_active:
+    matches = verify_password(given, stored, pepper=settings.password_pepper)
+    if user is not None and matches and given and user.is_active:
         throttle.forgive(db, attempt)
         return LoginOutcome(user=user)
     return LoginOutcome(user=None)

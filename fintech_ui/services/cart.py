@@ -6,6 +6,7 @@ import hashlib
 import json
 import secrets
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +15,7 @@ from sqlmodel import Session, col, select
 from fintech_ui.errors import DomainError
 from fintech_ui.models import Cart, CartLine, Item
 from fintech_ui.services.catalogue import get_active_item
+from fintech_ui.services.ids import stored_id
 
 MAX_QUANTITY = 50
 MAX_LINES = 100
@@ -91,7 +93,7 @@ def new_visitor_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def valid_visitor_token(token: object) -> bool:
+def valid_visitor_token(token: object) -> TypeGuard[str]:
     """True for a token shaped like new_visitor_token's."""
     return (
         isinstance(token, str)
@@ -177,8 +179,8 @@ def add_item(db: Session, owner: CartOwner, *, item_id: object, quantity: object
         _check_stock(item, quantity)
         db.add(
             CartLine(
-                cart_id=cart.id,
-                item_id=item.id,
+                cart_id=stored_id(cart),
+                item_id=stored_id(item),
                 quantity=quantity,
                 seen_price_cents=item.price_cents,
                 added_at=now,
@@ -199,7 +201,7 @@ def set_line_quantity(
         raise CartError("That product does not exist.")
     cart = _find_cart(db, owner)
     line = db.get(CartLine, (cart.id, item_id)) if cart is not None else None
-    if line is None:
+    if cart is None or line is None:
         raise CartError("That product is not in your cart.")
     if quantity > line.quantity:  # lowering is always allowed, even for a withdrawn product
         _check_stock(_item_for_cart(db, item_id), quantity)
@@ -251,7 +253,7 @@ def lines(db: Session, owner: CartOwner) -> list[LineView]:
     ).all()
     return [
         LineView(
-            item_id=item.id,
+            item_id=stored_id(item),
             sku=item.sku,
             name=item.name,
             category=item.category,
@@ -309,7 +311,7 @@ def merge_visitor_cart(db: Session, *, visitor_token: object, user_id: int, now:
                 continue
             db.add(
                 CartLine(
-                    cart_id=target.id,
+                    cart_id=stored_id(target),
                     item_id=line.item_id,
                     quantity=min(line.quantity, line.stock, MAX_QUANTITY),
                     seen_price_cents=line.seen_price_cents,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, text
+from sqlalchemy import ColumnElement, UnaryExpression, func, text
 from sqlmodel import Session, col, select
 
 from fintech_ui.errors import DomainError
@@ -19,7 +20,7 @@ COUNT_CACHE_SECONDS = 10
 MAX_CANDIDATES = 2000
 CACHE_COUNTS_FROM = 5000
 _COUNT_CACHE: dict[tuple[str, str], tuple[float, int]] = {}
-SORTS = {
+SORTS: dict[str, tuple[UnaryExpression[Any], ...]] = {
     "name": (col(Item.name_key).asc(), col(Item.id).asc()),
     "price": (col(Item.price_cents).asc(), col(Item.id).asc()),
     "price_desc": (col(Item.price_cents).desc(), col(Item.id).desc()),
@@ -118,7 +119,7 @@ def _trigram_matches(db: Session, query: CatalogueQuery) -> list[int] | None:
     if db.get_bind().dialect.name != "sqlite" or len(query.search) < 3:
         return None
     phrase = '"' + query.search.lower().replace('"', '""') + '"'
-    candidates = db.exec(
+    candidates = db.execute(
         text("SELECT rowid FROM items_search WHERE items_search MATCH :phrase LIMIT :n").bindparams(
             phrase=phrase, n=MAX_CANDIDATES + 1
         )
@@ -134,7 +135,10 @@ def _trigram_matches(db: Session, query: CatalogueQuery) -> list[int] | None:
     return [
         item_id
         for item_id, name_key, category, is_active in rows
-        if is_active and needle in name_key and (not query.category or category == query.category)
+        if item_id is not None
+        and is_active
+        and needle in name_key
+        and (not query.category or category == query.category)
     ]
 
 
@@ -157,6 +161,7 @@ def _count(db: Session, query: CatalogueQuery, conditions: list, now: float) -> 
 def search_items(db: Session, query: CatalogueQuery) -> CataloguePage:
     """The page of active products matching the query, in the requested order."""
     matches = _trigram_matches(db, query) if query.search else None
+    conditions: list[ColumnElement[bool]]
     if matches is not None:
         conditions = [col(Item.id).in_(matches)]
     else:

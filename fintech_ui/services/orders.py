@@ -16,6 +16,7 @@ from fintech_ui.errors import DomainError
 from fintech_ui.models import Item, Order, OrderLine
 from fintech_ui.money import format_cents
 from fintech_ui.services import cart as carts
+from fintech_ui.services.ids import stored_id
 from fintech_ui.services.ledger import balance_cents, debit_for_order
 
 MAX_KEY_CHARS = 64
@@ -177,6 +178,7 @@ def place_order(
     )
     db.add(order)
     db.flush()  # claims the idempotency key; a concurrent twin fails here
+    order_id = stored_id(order)
     # Conditional updates in item order: another buyer may have taken the stock (or changed
     # the price) since we read it, and a fixed order avoids deadlocks between buyers.
     for line in sorted(lines, key=lambda ln: ln.item_id):
@@ -194,7 +196,7 @@ def place_order(
             raise CheckoutError(f"Not enough stock of {line.name} any more. Review your cart.")
         db.add(
             OrderLine(
-                order_id=order.id,
+                order_id=order_id,
                 item_id=line.item_id,
                 sku=line.sku,
                 name=line.name,
@@ -203,7 +205,7 @@ def place_order(
                 line_total_cents=line.line_total_cents,
             )
         )
-    if debit_for_order(db, user_id=user_id, amount_cents=total, order_id=order.id, now=now) is None:
+    if debit_for_order(db, user_id=user_id, amount_cents=total, order_id=order_id, now=now) is None:
         raise CheckoutError(
             f"Not enough money: the total is {format_cents(total)} "
             f"but your balance is {format_cents(balance_cents(db, user_id=user_id))}."

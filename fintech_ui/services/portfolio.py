@@ -15,7 +15,7 @@ import itertools
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlmodel import Session
 
 from fintech_ui.money import decimal_string
@@ -209,7 +209,7 @@ _MONTH = {
 }
 
 
-def _flows_sql(dialect: str) -> text:
+def _flows_sql(dialect: str) -> TextClause:
     month = _MONTH.get(dialect, _MONTH["postgresql"])
     return text(
         f"SELECT {month} AS month, kind, SUM(amount_cents) FROM ledger_entries "  # noqa: S608
@@ -227,7 +227,7 @@ def _date(day: int) -> str:
 
 def holdings(db: Session, *, user_id: int) -> tuple[HoldingView, ...]:
     """One row per product held, most valuable first."""
-    rows = db.exec(HOLDINGS_SQL, params={"user_id": user_id}).all()
+    rows = db.execute(HOLDINGS_SQL, {"user_id": user_id}).all()
     result = []
     for item_id, sku, name, category, units, cost, price, value in rows:
         units, cost, value = int(units), int(cost), int(value)
@@ -260,8 +260,8 @@ def _allocation(rows: tuple[HoldingView, ...]) -> tuple[AllocationSlice, ...]:
     )
 
 
-def _by_day(db: Session, sql: text, params: dict) -> dict[int, int]:
-    return {int(day): int(value) for day, value in db.exec(sql, params=params).all()}
+def _by_day(db: Session, sql: TextClause, params: dict[str, int]) -> dict[int, int]:
+    return {int(day): int(value) for day, value in db.execute(sql, params).all()}
 
 
 def value_series(
@@ -278,7 +278,7 @@ def value_series(
     }
     closes: dict[int, int] = {}
     steps: dict[int, int] = {}
-    for kind, day, value in db.exec(DAILY_HOLDINGS_SQL, params=params).all():
+    for kind, day, value in db.execute(DAILY_HOLDINGS_SQL, params).all():
         (closes if kind == "c" else steps)[int(day)] = int(value)
     cash_days = _by_day(db, DAILY_CASH_SQL, params)
     points = []
@@ -333,8 +333,8 @@ def month_flows(db: Session, *, user_id: int, now: int) -> tuple[MonthFlows, ...
     since = (now // DAY - YEAR_DAYS) * DAY
     dialect = db.get_bind().dialect.name
     months: dict[str, dict[str, int]] = {}
-    for month, kind, amount in db.exec(
-        _flows_sql(dialect), params={"user_id": user_id, "since": since}
+    for month, kind, amount in db.execute(
+        _flows_sql(dialect), {"user_id": user_id, "since": since}
     ).all():
         months.setdefault(month, {})[kind] = abs(int(amount))
     return tuple(
@@ -357,7 +357,7 @@ def portfolio(db: Session, *, user_id: int, now: int) -> PortfolioView:
     cost = sum(row.cost_cents for row in rows)
     series = value_series(db, user_id=user_id, now=now, cash_now=cash, holdings_now=held)
     return_1y, volatility = performance(db, user_id=user_id, series=series, now=now)
-    realised = int(db.exec(REALISED_SQL, params={"user_id": user_id}).one()[0])
+    realised = int(db.execute(REALISED_SQL, {"user_id": user_id}).one()[0])
     return PortfolioView(
         holdings=rows,
         totals=Totals(

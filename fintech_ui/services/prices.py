@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from fintech_ui.errors import DomainError
 from fintech_ui.models import Item, PricePoint
+from fintech_ui.services.ids import stored_id
 
 DAY = 86_400
 RANGES = {"1m": 30, "6m": 182, "1y": 365}
@@ -94,12 +95,12 @@ def set_price(db: Session, *, sku: str, price_cents: int, now: int) -> PriceChan
     item = db.exec(select(Item).where(Item.sku == sku).with_for_update()).first()
     if item is None:
         raise PriceError(f"No product with SKU {sku}.")
-    old = item.price_cents
-    db.exec(update(Item).where(col(Item.id) == item.id).values(price_cents=price_cents))
-    _close_missing_days(db, item_id=item.id, price_cents=old, now=now)
-    db.exec(insert(PricePoint).values(item_id=item.id, at=now, price_cents=price_cents))
+    old, item_id = item.price_cents, stored_id(item)
+    db.exec(update(Item).where(col(Item.id) == item_id).values(price_cents=price_cents))
+    _close_missing_days(db, item_id=item_id, price_cents=old, now=now)
+    db.exec(insert(PricePoint).values(item_id=item_id, at=now, price_cents=price_cents))
     return PriceChange(
-        item_id=item.id, sku=sku, old_price_cents=old, new_price_cents=price_cents, at=now
+        item_id=item_id, sku=sku, old_price_cents=old, new_price_cents=price_cents, at=now
     )
 
 
@@ -148,7 +149,8 @@ def add_demo_history(db: Session, *, item_ids: list[int], now: int, days: int = 
     today = now // DAY * DAY
     rows = []
     for item in items:
-        if counts.get(item.id, 0) > 1:
+        held = counts.get(stored_id(item), 0)
+        if held > 1:
             continue
         closes = demo_walk(item.sku, item.category, item.price_cents, days + 2)
         # closes[-1] is today's price: the earlier ones close each of the past `days` + 1
@@ -157,7 +159,7 @@ def add_demo_history(db: Session, *, item_ids: list[int], now: int, days: int = 
             rows.append(
                 {"item_id": item.id, "at": today - (back - 1) * DAY - 1, "price_cents": price}
             )
-        if counts.get(item.id, 0) == 0:
+        if held == 0:
             rows.append({"item_id": item.id, "at": now, "price_cents": item.price_cents})
     if rows:
         db.exec(insert(PricePoint), params=rows)
@@ -167,13 +169,13 @@ def add_demo_history(db: Session, *, item_ids: list[int], now: int, days: int = 
 def add_current_points(db: Session, *, min_item_id: int, now: int) -> int:
     """One point (today's price) for every product from `min_item_id` on that has none: one
     INSERT … SELECT, cheap enough for the 100k synthetic catalogue."""
-    result = db.exec(
+    result = db.connection().execute(
         text(
             "INSERT INTO price_points (item_id, at, price_cents) "
             "SELECT id, :now, price_cents FROM items WHERE id >= :min_id "
             "AND NOT EXISTS (SELECT 1 FROM price_points p WHERE p.item_id = items.id)"
         ),
-        params={"now": now, "min_id": min_item_id},
+        {"now": now, "min_id": min_item_id},
     )
     return result.rowcount or 0
 
@@ -233,8 +235,8 @@ def volatility_from(count: int, total: float | None, squares: float | None) -> f
 
 def analytics(db: Session, *, item_id: int, price_cents: int, now: int) -> Analytics:
     """1M/6M/1Y return (price now vs the price in force then) and annualised volatility."""
-    count, total, squares = db.exec(
-        _DAILY_STATS, params={"item_id": item_id, "start": now - 365 * DAY, "now": now}
+    count, total, squares = db.execute(
+        _DAILY_STATS, {"item_id": item_id, "start": now - 365 * DAY, "now": now}
     ).one()
     return Analytics(
         return_1m=_pct(_price_at(db, item_id, now - RANGES["1m"] * DAY), price_cents),
@@ -251,8 +253,9 @@ def product_page(db: Session, *, sku: object, now: int) -> ProductView | None:
     item = db.exec(select(Item).where(Item.sku == sku)).first()
     if item is None:
         return None
+    item_id = stored_id(item)
     return ProductView(
-        id=item.id,
+        id=item_id,
         sku=item.sku,
         name=item.name,
         category=item.category,
@@ -261,8 +264,8 @@ def product_page(db: Session, *, sku: object, now: int) -> ProductView | None:
         stock=item.stock,
         risk_level=item.risk_level,
         is_active=item.is_active,
-        history=price_history(db, item_id=item.id, days=365, now=now),
-        analytics=analytics(db, item_id=item.id, price_cents=item.price_cents, now=now),
+        history=price_history(db, item_id=item_id, days=365, now=now),
+        analytics=analytics(db, item_id=item_id, price_cents=item.price_cents, now=now),
     )
 
 

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from fintech_ui.models import AuthSession, LoginCode, User
 from fintech_ui.security import TokenClaims, decode_token, issue_token
+from fintech_ui.services.ids import stored_id
 from fintech_ui.settings import Settings
 
 TOUCH_EVERY_SECONDS = 30  # refresh last_seen_at at most this often, to spare the database
@@ -21,7 +22,7 @@ def create_session(db: Session, *, user: User, settings: Settings, now: int) -> 
     """Open a new session for `user` and return its signed token."""
     row = AuthSession(
         jti=secrets.token_urlsafe(24),
-        user_id=user.id,
+        user_id=stored_id(user),
         created_at=now,
         last_seen_at=now,
         expires_at=now + settings.session_absolute_seconds,
@@ -52,7 +53,7 @@ def check_session(db: Session, token: object, *, settings: Settings, now: int) -
         return SessionCheck(user=None)
     found = db.exec(
         select(AuthSession, User)
-        .join(User, User.id == AuthSession.user_id)
+        .join(User, col(User.id) == col(AuthSession.user_id))
         .where(AuthSession.jti == claims.jti)
     ).first()
     if found is None:
@@ -83,7 +84,7 @@ def touch_session(db: Session, *, session_id: int, now: int) -> None:
 def resolve_session(db: Session, token: object, *, settings: Settings, now: int) -> User | None:
     """The active user behind a live session token, else None; extends the idle timeout."""
     check = check_session(db, token, settings=settings, now=now)
-    if check.user is not None and check.touch_due:
+    if check.user is not None and check.touch_due and check.session_id is not None:
         touch_session(db, session_id=check.session_id, now=now)
     return check.user
 
@@ -135,7 +136,7 @@ def revoke_session(db: Session, token: object, *, settings: Settings, now: int) 
         return False
     result = db.exec(
         update(AuthSession)
-        .where(AuthSession.jti == claims.jti, AuthSession.revoked_at.is_(None))
+        .where(col(AuthSession.jti) == claims.jti, col(AuthSession.revoked_at).is_(None))
         .values(revoked_at=now)
     )
     return result.rowcount == 1
@@ -145,7 +146,7 @@ def revoke_user_sessions(db: Session, *, user_id: int, now: int) -> None:
     """End every session of a user (account disabled, password changed)."""
     db.exec(
         update(AuthSession)
-        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+        .where(col(AuthSession.user_id) == user_id, col(AuthSession.revoked_at).is_(None))
         .values(revoked_at=now)
     )
 
@@ -162,6 +163,7 @@ def create_login_code(
     if claims is None:
         raise ValueError("token is not valid")
     session_id = db.exec(select(AuthSession.id).where(AuthSession.jti == claims.jti)).one()
+    assert session_id is not None  # a stored row's primary key
     code = secrets.token_urlsafe(32)
     db.add(
         LoginCode(
@@ -171,7 +173,7 @@ def create_login_code(
             expires_at=now + settings.login_code_seconds,
         )
     )
-    db.exec(delete(LoginCode).where(LoginCode.expires_at <= now))
+    db.exec(delete(LoginCode).where(col(LoginCode.expires_at) <= now))
     return code
 
 
@@ -183,7 +185,7 @@ def redeem_login_code(
         return None
     found = db.exec(
         select(LoginCode, AuthSession)
-        .join(AuthSession, AuthSession.id == LoginCode.session_id)
+        .join(AuthSession, col(AuthSession.id) == col(LoginCode.session_id))
         .where(LoginCode.code_hash == _code_hash(code))
     ).first()
     if found is None:
@@ -192,7 +194,7 @@ def redeem_login_code(
     # The conditional delete is the claim: of two concurrent redemptions only one deletes.
     claimed = db.exec(
         delete(LoginCode).where(
-            LoginCode.code_hash == login_code.code_hash, LoginCode.expires_at > now
+            col(LoginCode.code_hash) == login_code.code_hash, col(LoginCode.expires_at) > now
         )
     )
     if claimed.rowcount != 1 or row.revoked_at is not None:

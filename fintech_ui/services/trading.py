@@ -14,7 +14,8 @@ from sqlmodel import Session, col, select
 
 from fintech_ui.errors import DomainError
 from fintech_ui.models import Account, Item, Order, OrderLine, Sale, Withdrawal
-from fintech_ui.money import format_cents
+from fintech_ui.money import format_cents, parse_amount
+from fintech_ui.services.ids import stored_id
 from fintech_ui.services.ledger import balance_cents, credit_for_sale, debit_for_withdrawal
 
 DAY = 86_400
@@ -103,7 +104,7 @@ def cost_basis(held_units: int, held_cost_cents: int, units: int) -> int:
 
 def _sale_view(db: Session, sale: Sale, item: Item) -> SaleView:
     return SaleView(
-        id=sale.id,
+        id=stored_id(sale),
         item_id=sale.item_id,
         sku=item.sku,
         name=item.name,
@@ -157,7 +158,7 @@ def sell(
     db.add(sale)
     db.flush()
     db.exec(update(Item).where(col(Item.id) == item_id).values(stock=Item.stock + units))
-    credit_for_sale(db, user_id=user_id, amount_cents=proceeds, sale_id=sale.id, now=now)
+    credit_for_sale(db, user_id=user_id, amount_cents=proceeds, sale_id=stored_id(sale), now=now)
     return _sale_view(db, sale, item)
 
 
@@ -190,7 +191,7 @@ def withdraw(
         if existing.amount_cents != amount_cents:
             raise KeyReused("This withdrawal request was already used for a different amount.")
         return WithdrawalView(
-            id=existing.id,
+            id=stored_id(existing),
             amount_cents=existing.amount_cents,
             balance_cents=balance_cents(db, user_id=user_id),
             created_at=existing.created_at,
@@ -209,13 +210,26 @@ def withdraw(
     db.add(withdrawal)
     db.flush()
     entry = debit_for_withdrawal(
-        db, user_id=user_id, amount_cents=amount_cents, withdrawal_id=withdrawal.id, now=now
+        db, user_id=user_id, amount_cents=amount_cents, withdrawal_id=stored_id(withdrawal), now=now
     )
     if entry is None:  # unreachable while the account row is locked; never pay out twice
         raise TradingError(f"Not enough money: your balance is {format_cents(balance)}.")
     return WithdrawalView(
-        id=withdrawal.id,
+        id=stored_id(withdrawal),
         amount_cents=amount_cents,
         balance_cents=entry.balance_after_cents,
         created_at=now,
+    )
+
+
+def withdraw_amount(
+    db: Session, *, user_id: int, amount: object, idempotency_key: object, now: int
+) -> WithdrawalView:
+    """Withdraw an amount as typed ("25.50"), so the form and the API share one reading of it
+    (MoneyError for text that is not an amount within the limits)."""
+    cents = parse_amount(
+        amount, min_cents=MIN_WITHDRAWAL_CENTS, max_cents=DAILY_WITHDRAWAL_LIMIT_CENTS
+    )
+    return withdraw(
+        db, user_id=user_id, amount_cents=cents, idempotency_key=idempotency_key, now=now
     )

@@ -7,7 +7,7 @@ import secrets
 import reflex as rx
 
 from fintech_ui.db import now, run
-from fintech_ui.money import MoneyError, format_cents, parse_amount
+from fintech_ui.money import MoneyError, format_cents
 from fintech_ui.services import trading
 from fintech_ui.state.account import AccountState
 from fintech_ui.state.forms import FormError, form_fields
@@ -43,15 +43,10 @@ class WithdrawalState(rx.State):
             return None
         try:
             fields = form_fields(form_data, ("withdrawal_amount", "request_id"))
-            amount = parse_amount(
-                fields["withdrawal_amount"],
-                min_cents=trading.MIN_WITHDRAWAL_CENTS,
-                max_cents=trading.DAILY_WITHDRAWAL_LIMIT_CENTS,
-            )
             out = await run(
-                trading.withdraw,
+                trading.withdraw_amount,
                 user_id=user.id,
-                amount_cents=amount,
+                amount=fields["withdrawal_amount"],
                 idempotency_key=fields["request_id"],
                 now=now(),
             )

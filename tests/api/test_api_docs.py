@@ -27,6 +27,21 @@ PATHS = {
     "/items/{item_id}/prices": {"get"},
 }
 
+PUBLIC = {
+    ("/register", "post"),
+    ("/login", "post"),
+    ("/items", "get"),
+    ("/items/{item_id}/prices", "get"),
+}
+
+
+def _operations(spec: dict) -> list[tuple[str, str, dict]]:
+    return [
+        (path, method, operation)
+        for path, methods in spec["paths"].items()
+        for method, operation in methods.items()
+    ]
+
 
 def test_openapi_json_is_valid_json_with_openapi_version(client: TestClient) -> None:
     response = client.get("/openapi.json")
@@ -120,3 +135,50 @@ def test_wrong_method_answers_405_json(client: TestClient, method: str, path: st
 
     assert response.status_code == 405
     assert response.json() == {"message": "Method not allowed."}
+
+
+def test_every_operation_documents_a_2xx_response_schema(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+
+    for path, method, operation in _operations(spec):
+        ok = [code for code in operation["responses"] if code.startswith("2")]
+        assert len(ok) == 1, (method, path, ok)
+        schema = operation["responses"][ok[0]]["content"]["application/json"]["schema"]
+        assert schema.get("$ref", "").startswith("#/components/schemas/"), (method, path, schema)
+
+
+def test_every_error_response_is_a_documented_message(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    for path, method, operation in _operations(spec):
+        errors = {code: r for code, r in operation["responses"].items() if code[0] in "45"}
+        assert "500" in errors, (method, path)
+        for code, response in errors.items():
+            schema = response["content"]["application/json"]["schema"]
+            assert schema == {"$ref": "#/components/schemas/Message"}, (method, path, code)
+            assert response["description"], (method, path, code)
+
+
+def test_authenticated_operations_list_401_and_the_security_schemes(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+
+    assert spec["components"]["securitySchemes"] == {
+        "AccessToken": {"type": "apiKey", "in": "header", "name": "x-access-tokens"},
+        "Bearer": {"type": "http", "scheme": "bearer"},
+    }
+    for path, method, operation in _operations(spec):
+        if (path, method) in PUBLIC:
+            assert "security" not in operation, (method, path)
+            continue
+        assert "401" in operation["responses"], (method, path)
+        schemes = {name for requirement in operation["security"] for name in requirement}
+        assert schemes == {"AccessToken", "Bearer"}, (method, path)
+
+
+def test_operations_with_bodies_document_413_and_400(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+
+    for path, method, operation in _operations(spec):
+        if "requestBody" in operation:
+            assert {"400", "413", "422"} <= set(operation["responses"]), (method, path)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
 
 import pytest
+from e2e_helpers import goto_live
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
@@ -19,7 +19,6 @@ pytestmark = pytest.mark.browser
 PASSWORD = "Velvet-Harbour-Lantern-73"  # accepted by the policy; contains no test username
 SESSION_COOKIE = "fintech_session"
 INVALID_LOGIN = "Invalid username or password"
-LIVE_TIMEOUT_S = 20
 
 
 def unique_username(prefix: str) -> str:
@@ -35,29 +34,6 @@ def login_url_for(next_path_quoted: str) -> re.Pattern[str]:
     asked for may arrive with a trailing slash: `next` may then end in an encoded '/'.
     """
     return re.compile(r"/login/?\?next=" + re.escape(next_path_quoted) + "(%2F)?$")
-
-
-def goto_live(page: Page, url: str) -> None:
-    """Open `url` and wait until the websocket delivered the page's first state update.
-
-    Submitting a form before React has hydrated would post it natively, as a GET with the
-    password in the query string; after the first update the app's handlers are attached.
-    """
-    frames: list[str] = []
-
-    def on_websocket(ws) -> None:
-        ws.on("framereceived", lambda payload: frames.append(str(payload)))
-
-    page.on("websocket", on_websocket)
-    try:
-        page.goto(url)
-        deadline = time.monotonic() + LIVE_TIMEOUT_S
-        while not any('"delta"' in frame for frame in frames):
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{url}: no state update over the websocket")
-            page.wait_for_timeout(50)
-    finally:
-        page.remove_listener("websocket", on_websocket)
 
 
 def fill_register_form(page: Page, username: str, password: str) -> None:

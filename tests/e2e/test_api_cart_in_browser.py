@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
 
 import httpx
 import pytest
+from e2e_helpers import goto_live
 from playwright.sync_api import Locator, Page, expect
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "Velvet-Harbour-Lantern-73"
-LIVE_TIMEOUT_S = 20
 BITCOIN = "Bitcoin (0.001 BTC)"
 ETHER = "Ether (0.01 ETH)"
 
@@ -26,25 +25,6 @@ ETHER = "Ether (0.01 ETH)"
 def dollars(cents: int) -> str:
     sign = "-" if cents < 0 else ""
     return f"{sign}${abs(cents) // 100:,}.{abs(cents) % 100:02d}"
-
-
-def goto_live(page: Page, url: str) -> None:
-    """Open `url` and wait until the websocket delivered the page's first state update."""
-    frames: list[str] = []
-
-    def on_websocket(ws) -> None:
-        ws.on("framereceived", lambda payload: frames.append(str(payload)))
-
-    page.on("websocket", on_websocket)
-    try:
-        page.goto(url)
-        deadline = time.monotonic() + LIVE_TIMEOUT_S
-        while not any('"delta"' in frame for frame in frames):
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{url}: no state update over the websocket")
-            page.wait_for_timeout(50)
-    finally:
-        page.remove_listener("websocket", on_websocket)
 
 
 def quantity_of(page: Page, name: str) -> Locator:

@@ -19,12 +19,12 @@ import time
 from pathlib import Path
 
 import pytest
+from e2e_helpers import goto_live
 from playwright.sync_api import Locator, Page, expect
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "Velvet-Harbour-Lantern-73"  # accepted by the policy; contains no test username
-LIVE_TIMEOUT_S = 20
 GOLD = "Gold (1 gram)"
 BITCOIN = "Bitcoin (0.001 BTC)"
 SILVER = "Silver (1 ounce)"
@@ -44,28 +44,6 @@ def dollars(cents: int) -> str:
     """'$1,234.56', as the app should show money; written here so it is not the app's own."""
     sign = "-" if cents < 0 else ""
     return f"{sign}${abs(cents) // 100:,}.{abs(cents) % 100:02d}"
-
-
-def goto_live(page: Page, url: str) -> None:
-    """Open `url` and wait until the websocket delivered the page's first state update.
-
-    Before that React has not hydrated: a click does nothing and a form would post natively.
-    """
-    frames: list[str] = []
-
-    def on_websocket(ws) -> None:
-        ws.on("framereceived", lambda payload: frames.append(str(payload)))
-
-    page.on("websocket", on_websocket)
-    try:
-        page.goto(url)
-        deadline = time.monotonic() + LIVE_TIMEOUT_S
-        while not any('"delta"' in frame for frame in frames):
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{url}: no state update over the websocket")
-            page.wait_for_timeout(50)
-    finally:
-        page.remove_listener("websocket", on_websocket)
 
 
 def path_is(frontend_url: str, path: str) -> re.Pattern[str]:

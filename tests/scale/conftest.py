@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from scale_support import (
     EXPECT_TIMEOUT_MS,
+    AppServer,
     RedisServer,
     build_root,
     free_port,
@@ -21,6 +22,7 @@ from scale_support import (
     require_chromium,
     require_redis_server,
 )
+from sqlalchemy.engine import Engine
 
 from testsupport.app import chromium
 
@@ -82,3 +84,11 @@ def page(browser) -> Iterator:
         yield context.new_page()
     finally:
         context.close()
+
+
+@pytest.fixture(scope="module")
+def engine(app: AppServer) -> Iterator[Engine]:
+    """An engine on the database of the module's `app` (each browser module defines `app`)."""
+    engine = app.engine()
+    yield engine
+    engine.dispose()

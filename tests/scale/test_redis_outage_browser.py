@@ -64,13 +64,6 @@ def app(browser, app_root, redis: RedisServer, tmp_path_factory) -> Iterator[App
         yield app
 
 
-@pytest.fixture(scope="module")
-def engine(app: AppServer) -> Iterator[Engine]:
-    engine = app.engine()
-    yield engine
-    engine.dispose()
-
-
 @pytest.fixture
 def outage(redis: RedisServer) -> Iterator[RedisServer]:
     """The module's Redis, running again after the test whatever the test did to it."""

@@ -67,13 +67,6 @@ def app(app_root, redis_factory, tmp_path_factory) -> Iterator[AppServer]:
         yield app
 
 
-@pytest.fixture(scope="module")
-def engine(app: AppServer) -> Iterator[Engine]:
-    engine = app.engine()
-    yield engine
-    engine.dispose()
-
-
 class Killer:
     """SIGKILLs workers one at a time, no faster than granian's crash-loop guard allows."""
 

@@ -10,11 +10,13 @@ import contextlib
 import random
 
 import pytest
+from service_helpers import balance as _balance
+from service_helpers import cart as _cart
 from sqlalchemy import update
 from sqlmodel import col, select
 
 from fintech_ui.models import Account, Item, LedgerEntry, Order, OrderLine
-from fintech_ui.services.cart import CartError, CartOwner, accept_current_prices, add_item, lines
+from fintech_ui.services.cart import CartError, CartOwner, accept_current_prices, add_item
 from fintech_ui.services.ledger import balance_cents, deposit, statement
 from fintech_ui.services.orders import (
     MAX_KEY_CHARS,
@@ -51,16 +53,6 @@ def _set_item(scope, item_id, **values):
 def _item(scope, item_id) -> Item:
     with scope(read_only=True) as db:
         return db.get(Item, item_id)
-
-
-def _balance(scope, user_id) -> int:
-    with scope(read_only=True) as db:
-        return balance_cents(db, user_id=user_id)
-
-
-def _cart(scope, user_id) -> dict[int, int]:
-    with scope(read_only=True) as db:
-        return {ln.item_id: ln.quantity for ln in lines(db, CartOwner(user_id=user_id))}
 
 
 def _ledger(scope, user_id) -> list[LedgerEntry]:

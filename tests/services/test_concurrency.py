@@ -13,17 +13,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from service_helpers import balance as _balance
+from service_helpers import cart as _cart
+from service_helpers import race
+from service_helpers import stock as _stock
 from sqlmodel import col, select
 
-from fintech_ui.models import Item, LedgerEntry, Order
+from fintech_ui.models import LedgerEntry, Order
 from fintech_ui.services import orders as orders_service
-from fintech_ui.services.cart import CartOwner, add_item, lines
-from fintech_ui.services.ledger import balance_cents, deposit
+from fintech_ui.services.cart import CartOwner, add_item
+from fintech_ui.services.ledger import deposit
 from fintech_ui.services.orders import CheckoutError, checkout
 
 T0 = 1_700_000_000
 ROUNDS = 4
-JOIN_SECONDS = 60
 
 
 @dataclass
@@ -36,24 +39,14 @@ class Outcome:
 
 
 def _race(count: int, racer: Callable[[int], Order]) -> list[Outcome]:
-    barrier = threading.Barrier(count)
-    outcomes = [Outcome() for _ in range(count)]
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait(timeout=JOIN_SECONDS)
-            outcomes[index].order = racer(index)
-        except CheckoutError as exc:
-            outcomes[index].refusal = exc
-        except BaseException as exc:  # reported below with the racer's number
-            outcomes[index].error = exc
-
-    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(JOIN_SECONDS)
-    assert not any(thread.is_alive() for thread in threads), "a racer hung"
+    outcomes = [
+        Outcome(refusal=r)
+        if isinstance(r, CheckoutError)
+        else Outcome(error=r)
+        if isinstance(r, BaseException)
+        else Outcome(order=r)
+        for r in race(count, racer)
+    ]
     errors = [(i, repr(o.error)) for i, o in enumerate(outcomes) if o.error is not None]
     assert errors == [], errors
     return outcomes
@@ -66,21 +59,6 @@ def _orders(outcomes: list[Outcome]) -> list[Order]:
 def _add(scope, user_id, item_id, quantity=1):
     with scope() as db:
         add_item(db, CartOwner(user_id=user_id), item_id=item_id, quantity=quantity, now=T0)
-
-
-def _stock(scope, item_id) -> int:
-    with scope(read_only=True) as db:
-        return db.get(Item, item_id).stock
-
-
-def _balance(scope, user_id) -> int:
-    with scope(read_only=True) as db:
-        return balance_cents(db, user_id=user_id)
-
-
-def _cart(scope, user_id) -> dict[int, int]:
-    with scope(read_only=True) as db:
-        return {ln.item_id: ln.quantity for ln in lines(db, CartOwner(user_id=user_id))}
 
 
 def _stored_orders(scope, user_ids) -> list[Order]:

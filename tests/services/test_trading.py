@@ -3,20 +3,21 @@ and race-safe on SQLite and PostgreSQL (two tabs selling the last units, withdra
 
 from __future__ import annotations
 
-import threading
-
 import pytest
+from service_helpers import balance as _balance
+from service_helpers import race
+from service_helpers import stock as _stock
 from sqlmodel import select
 
 from fintech_ui.models import Item, LedgerEntry, Sale, Withdrawal
+from fintech_ui.money import MoneyError
 from fintech_ui.services import prices, trading
 from fintech_ui.services.cart import CartOwner, add_item
-from fintech_ui.services.ledger import balance_cents, statement_csv
+from fintech_ui.services.ledger import statement_csv
 from fintech_ui.services.orders import place_order
-from fintech_ui.services.trading import KeyReused, TradingError, sell, withdraw
+from fintech_ui.services.trading import KeyReused, TradingError, sell, withdraw, withdraw_amount
 
 T0 = 1_700_000_000
-JOIN_SECONDS = 60
 
 
 def _buy(scope, user_id, item_id, quantity, key):
@@ -34,16 +35,6 @@ def _sell(scope, user_id, item_id, units, key, now=T0 + 10):
 def _withdraw(scope, user_id, amount, key, now=T0 + 10):
     with scope() as db:
         return withdraw(db, user_id=user_id, amount_cents=amount, idempotency_key=key, now=now)
-
-
-def _balance(scope, user_id):
-    with scope(read_only=True) as db:
-        return balance_cents(db, user_id=user_id)
-
-
-def _stock(scope, item_id):
-    with scope(read_only=True) as db:
-        return db.get(Item, item_id).stock
 
 
 def _set_price(scope, item_id, cents, now=T0 + 5):
@@ -242,26 +233,38 @@ def test_same_key_withdraws_once(scope, make_user, ledger_matches):
     ledger_matches()
 
 
+def test_typed_amount_withdraws_its_cents(scope, make_user, ledger_matches):
+    user = make_user(balance_cents=10_000)
+    with scope() as db:
+        out = withdraw_amount(
+            db, user_id=user, amount="25.50", idempotency_key="out-0006", now=T0 + 10
+        )
+    assert out.amount_cents == 2550 and _balance(scope, user) == 7450
+    ledger_matches()
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        ("abc", "such as 25"),
+        ("1.234", "two decimals"),
+        ("0", "from"),
+        ("50000.01", "from"),
+        (25, "such as 25"),
+    ],
+)
+def test_typed_amount_outside_the_limits_is_refused(scope, make_user, amount, message):
+    user = make_user(balance_cents=10_000)
+    with scope() as db, pytest.raises(MoneyError, match=message):
+        withdraw_amount(db, user_id=user, amount=amount, idempotency_key="out-0007", now=T0)
+    assert _balance(scope, user) == 10_000
+
+
 # --- races -----------------------------------------------------------------------------
 
 
 def _race(count, racer):
-    barrier = threading.Barrier(count)
-    results: list[object] = [None] * count
-
-    def run(index):
-        try:
-            barrier.wait(timeout=JOIN_SECONDS)
-            results[index] = racer(index)
-        except BaseException as exc:  # sorted below: refusals are fine, anything else fails
-            results[index] = exc
-
-    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(JOIN_SECONDS)
-    assert not any(thread.is_alive() for thread in threads), "a racer hung"
+    results = race(count, racer)
     unexpected = [
         r for r in results if isinstance(r, BaseException) and not isinstance(r, TradingError)
     ]

@@ -24,17 +24,22 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 import factories
+import jwt
 import pytest
 import reflex as rx
 from reflex import constants
 from reflex.event import EventHandler
 from reflex.state import RouterData
 from sqlmodel import col, select
+from state_helpers import now, revoke
 
 from fintech_ui.db import session_scope
 from fintech_ui.models import Cart, CartLine, Order
-from fintech_ui.security import SESSION_COOKIE
+from fintech_ui.security import SESSION_COOKIE, TokenClaims, decode_token, issue_token
 from fintech_ui.services import ledger
+from fintech_ui.services.accounts import disable_user
+from fintech_ui.settings import get_settings
+from fintech_ui.state.cart import CartState
 
 FRONTEND_ORIGIN = "http://localhost:3000"
 StateT = TypeVar("StateT", bound=rx.State)
@@ -254,3 +259,93 @@ class Shop:
 def shop() -> Shop:
     """Products, money, carts and orders for state tests: see the `Shop` helpers."""
     return Shop()
+
+
+# ------------------------------------ shared by the auth and cart state test files
+
+
+@pytest.fixture
+def hostile_cookie(new_account, open_session, cookie_for) -> Callable[[str], str]:
+    """`hostile_cookie(kind)`: a Cookie header that must not count as a live session."""
+
+    def make(kind: str) -> str:
+        settings = get_settings()
+        account = new_account()
+        if kind == "revoked":
+            token = open_session(account)
+            revoke(token)
+            return cookie_for(token)
+        if kind == "expired":
+            return cookie_for(
+                open_session(account, now=now() - settings.session_absolute_seconds - 60)
+            )
+        if kind == "idle":
+            return cookie_for(open_session(account, now=now() - settings.session_idle_seconds - 60))
+        if kind == "disabled user":
+            token = open_session(account)
+            with session_scope() as db:
+                disable_user(db, user_id=account.id, now=now())
+            return cookie_for(token)
+        live = decode_token(open_session(account), key=settings.secret_key)
+        assert live is not None
+        if kind == "forged with another key":
+            return cookie_for(issue_token(live, key=b"k" * 48))
+        if kind == "unsigned alg none":
+            payload = {"sub": live.sub, "jti": live.jti, "iat": live.iat, "exp": live.exp}
+            return cookie_for(jwt.encode(payload, None, algorithm="none"))
+        if kind == "live session's jti under another user id":
+            # Signed with the real key: only the row's own user_id check can refuse it.
+            claims = TokenClaims(
+                sub=str(account.id + 10_000), jti=live.jti, iat=live.iat, exp=live.exp
+            )
+            return cookie_for(issue_token(claims, key=settings.secret_key))
+        if kind == "unknown jti":
+            claims = TokenClaims(sub=live.sub, jti="no-such-jti", iat=live.iat, exp=live.exp)
+            return cookie_for(issue_token(claims, key=settings.secret_key))
+        garbage = {
+            "not a jwt": cookie_for("not-a-jwt"),
+            "empty value": cookie_for(""),
+            "oversized value": cookie_for("a" * 5000),
+            "unterminated quote": 'fintech_session="abc',
+            "illegal cookie name": "a@b=1",
+            "binary junk": "\x00\x01\xff;;=;fintech_session",
+            "only separators": ";;;  ; =",
+        }
+        return garbage[kind]
+
+    return make
+
+
+@dataclass(frozen=True)
+class Customer:
+    """A logged-in user with a product in the cart, and a way to open their cart tab."""
+
+    account: Any
+    cookie: str
+    product: Any
+    shop: Any
+    make_state: Callable[..., Any]
+
+    def state(self) -> CartState:
+        """A fresh CartState of a tab that sends this user's session cookie."""
+        return self.make_state(CartState, cookie=self.cookie, url="/cart")
+
+    def cart(self) -> list[tuple[int, int, int]]:
+        """(item_id, quantity, seen_price_cents) of the user's cart in the database."""
+        return self.shop.cart_contents(user_id=self.account.id)
+
+
+@pytest.fixture
+def customer(new_account, open_session, cookie_for, make_state, shop) -> Customer:
+    """A logged-in user with 2 units of a $12.50 product (stock 20) in the cart."""
+    account = new_account()
+    product = shop.insert_item(price_cents=1_250, stock=20)
+    shop.put_in_cart(account.id, product.id, 2)
+    return Customer(account, cookie_for(open_session(account)), product, shop, make_state)
+
+
+@pytest.fixture
+def buyer(customer, shop):
+    """The customer (2 units at $12.50 in the cart) with $100.00 on the account."""
+    shop.deposit_cents(customer.account.id, 10_000)
+    return customer

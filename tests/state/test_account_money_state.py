@@ -15,18 +15,16 @@ import datetime as dt
 import io
 import re
 import time
-from typing import Any
 
 import pytest
 from reflex.event import EventSpec
 from sqlalchemy import func
 from sqlmodel import col, select
+from state_helpers import revoke, spec_args
 
 from fintech_ui.db import session_scope
 from fintech_ui.models import LedgerEntry
 from fintech_ui.services.orders import checkout
-from fintech_ui.services.sessions import revoke_session
-from fintech_ui.settings import get_settings
 from fintech_ui.state.account import AccountState
 from fintech_ui.state.forms import INVALID_FORM
 
@@ -34,11 +32,6 @@ SHAPE = "Enter an amount such as 25 or 25.50."
 FORMAT = "Enter an amount such as 25 or 25.50, with at most two decimals."
 RANGE = "Enter an amount from $0.01 to $10,000.00."
 SESSION_ENDED = "Your session has ended. Log in again."
-
-
-def spec_args(spec: EventSpec) -> dict[str, Any]:
-    """The literal arguments of an event spec, by name."""
-    return {name._js_expr: getattr(value, "_var_value", None) for name, value in spec.args}
 
 
 def ledger_entries(user_id: int | None = None) -> list[tuple[str, int, int]]:
@@ -53,11 +46,6 @@ def ledger_entries(user_id: int | None = None) -> list[tuple[str, int, int]]:
 def ledger_size() -> int:
     with session_scope(read_only=True) as db:
         return db.exec(select(func.count()).select_from(LedgerEntry)).one()
-
-
-def revoke(token: str) -> None:
-    with session_scope() as db:
-        revoke_session(db, token, settings=get_settings(), now=int(time.time()))
 
 
 def downloaded_csv(spec: object) -> list[list[str]]:

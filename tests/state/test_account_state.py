@@ -6,16 +6,12 @@ forged or garbled session must leave the page's vars empty.
 
 from __future__ import annotations
 
-import time
-
-import jwt
 import pytest
+from auth_helpers import HOSTILE_COOKIES
+from state_helpers import now, revoke
 
 from fintech_ui.db import session_scope
-from fintech_ui.security import TokenClaims, decode_token, issue_token
 from fintech_ui.services.accounts import disable_user
-from fintech_ui.services.sessions import revoke_session
-from fintech_ui.settings import get_settings
 from fintech_ui.state.account import AccountState
 
 CREATED_AT = 1_700_000_000  # 14 November 2023, 22:13:20 UTC
@@ -32,15 +28,6 @@ def shown(state: AccountState) -> dict[str, object]:
         "balance": state.balance,
         "statement": list(state.statement),
     }
-
-
-def now() -> int:
-    return int(time.time())
-
-
-def revoke(token: str) -> None:
-    with session_scope() as db:
-        revoke_session(db, token, settings=get_settings(), now=now())
 
 
 @pytest.fixture
@@ -76,85 +63,20 @@ def test_load_without_cookie_shows_nothing(make_state, handle):
     assert shown(state) == NOTHING_SHOWN
 
 
-@pytest.fixture
-def dead_cookie(new_account, open_session, cookie_for):
-    """`dead_cookie(kind)`: a Cookie header naming no live session (see DEAD_COOKIES)."""
-
-    def make(kind: str) -> str:
-        settings = get_settings()
-        account = new_account(created_at=CREATED_AT)
-        if kind == "revoked":
-            token = open_session(account)
-            revoke(token)
-            return cookie_for(token)
-        if kind == "expired":
-            return cookie_for(
-                open_session(account, now=now() - settings.session_absolute_seconds - 60)
-            )
-        if kind == "idle":
-            return cookie_for(open_session(account, now=now() - settings.session_idle_seconds - 60))
-        if kind == "disabled user":
-            token = open_session(account)
-            with session_scope() as db:
-                disable_user(db, user_id=account.id, now=now())
-            return cookie_for(token)
-        live = decode_token(open_session(account), key=settings.secret_key)
-        assert live is not None
-        if kind == "forged with another key":
-            return cookie_for(issue_token(live, key=b"another-key-" * 4))
-        if kind == "unsigned alg none":
-            payload = {"sub": live.sub, "jti": live.jti, "iat": live.iat, "exp": live.exp}
-            return cookie_for(jwt.encode(payload, None, algorithm="none"))
-        if kind == "live session's jti under another user id":
-            # Signed with the real key: only the row's own user_id check can refuse it.
-            claims = TokenClaims(
-                sub=str(account.id + 10_000), jti=live.jti, iat=live.iat, exp=live.exp
-            )
-            return cookie_for(issue_token(claims, key=settings.secret_key))
-        garbage = {
-            "not a jwt": cookie_for("not-a-jwt"),
-            "empty value": cookie_for(""),
-            "oversized value": cookie_for("a" * 5000),
-            "unterminated quote": 'fintech_session="abc',
-            "illegal cookie name": "a@b=1",
-            "binary junk": "\x00\x01\xff;;=;fintech_session",
-        }
-        return garbage[kind]
-
-    return make
-
-
-DEAD_COOKIES = [
-    "revoked",
-    "expired",
-    "idle",
-    "disabled user",
-    "forged with another key",
-    "unsigned alg none",
-    "live session's jti under another user id",
-    "not a jwt",
-    "empty value",
-    "oversized value",
-    "unterminated quote",
-    "illegal cookie name",
-    "binary junk",
-]
-
-
-@pytest.mark.parametrize("kind", DEAD_COOKIES)
+@pytest.mark.parametrize("kind", HOSTILE_COOKIES)
 def test_load_with_dead_or_forged_cookie_reveals_no_account_name(
-    make_state, handle, dead_cookie, kind
+    make_state, handle, hostile_cookie, kind
 ):
-    state = make_state(AccountState, cookie=dead_cookie(kind), url="/account")
+    state = make_state(AccountState, cookie=hostile_cookie(kind), url="/account")
     handle(state, AccountState.load)
     assert state.account_name == ""
 
 
-@pytest.mark.parametrize("kind", DEAD_COOKIES)
+@pytest.mark.parametrize("kind", HOSTILE_COOKIES)
 def test_load_with_dead_or_forged_cookie_reveals_no_account_data(
-    make_state, handle, dead_cookie, kind
+    make_state, handle, hostile_cookie, kind
 ):
-    state = make_state(AccountState, cookie=dead_cookie(kind), url="/account")
+    state = make_state(AccountState, cookie=hostile_cookie(kind), url="/account")
     handle(state, AccountState.load)
     assert shown(state) == NOTHING_SHOWN
 

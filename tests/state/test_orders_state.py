@@ -7,21 +7,13 @@ missing one, a garbled address must find nothing, and no live session must show 
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from state_helpers import revoke
 
-from fintech_ui.db import session_scope
-from fintech_ui.services.sessions import revoke_session
-from fintech_ui.settings import get_settings
 from fintech_ui.state.orders import OrderRow, OrdersState
-
-
-def revoke(token: str) -> None:
-    with session_scope() as db:
-        revoke_session(db, token, settings=get_settings(), now=int(time.time()))
 
 
 def detail_of(state: OrdersState) -> OrderRow:
