@@ -20,7 +20,9 @@ def not_found_page() -> rx.Component:
                 color_scheme="gray",
             ),
             rx.flex(
-                rx.button(rx.link("Go to the catalogue", href=routes.INDEX), as_child=True, size="3"),
+                rx.button(
+                    rx.link("Go to the catalogue", href=routes.INDEX), as_child=True, size="3"
+                ),
                 rx.button(
                     rx.link("Open your cart", href=routes.CART),
                     as_child=True,

@@ -18,9 +18,9 @@ from playwright.sync_api import Page, expect
 from tests.e2e.test_shopping_journey import (
     BITCOIN,
     GOLD,
-    balance,
     dollars,
     expect_badge,
+    expect_balance,
     nav_link,
     open_cart,
     path_is,
@@ -72,7 +72,7 @@ def test_investor_buys_sees_portfolio_sells_and_withdraws(
     expect(page).to_have_url(path_is(frontend_url, "/account"))
     page.get_by_label("Amount", exact=True).fill("1000.00")
     page.get_by_role("button", name="Deposit", exact=True).click()
-    expect(balance(page)).to_have_text("$1,000.00")
+    expect_balance(page, "$1,000.00")
 
     # Gold from its own page: name link on the card, chart ranges, analytics, add to cart.
     nav(page_=page).get_by_role("link", name="Fintech UI").click()
@@ -144,13 +144,13 @@ def test_investor_buys_sees_portfolio_sells_and_withdraws(
 
     # The account shows the sale, then a withdrawal.
     nav_link(page, "Account").click()
-    expect(balance(page)).to_have_text(dollars(cash))
+    expect_balance(page, dollars(cash))
     expect(statement_rows(page).nth(0)).to_contain_text(f"Sale · order #{sale_id}")
     expect(statement_rows(page).nth(0)).to_contain_text(dollars(gold.price_cents))
     page.get_by_label("Withdrawal amount", exact=True).fill("50.00")
     page.get_by_role("button", name="Withdraw", exact=True).click()
     expect(page.get_by_text(re.compile(r"^\$50\.00 sent to your bank account"))).to_be_visible()
-    expect(balance(page)).to_have_text(dollars(cash - 5000))
+    expect_balance(page, dollars(cash - 5000))
     expect(statement_rows(page).nth(0)).to_contain_text("Withdrawal")
     expect(statement_rows(page).nth(0)).to_contain_text("-$50.00")
     expect(page.get_by_label("Withdrawal amount", exact=True)).to_have_value("")
@@ -159,7 +159,7 @@ def test_investor_buys_sees_portfolio_sells_and_withdraws(
     page.get_by_label("Withdrawal amount", exact=True).fill("9999.00")
     page.get_by_role("button", name="Withdraw", exact=True).click()
     expect(page.get_by_role("alert")).to_contain_text("Not enough money")
-    expect(balance(page)).to_have_text(dollars(cash - 5000))
+    expect_balance(page, dollars(cash - 5000))
 
 
 def nav(page_: Page):
