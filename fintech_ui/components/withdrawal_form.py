@@ -18,14 +18,12 @@ def withdrawal_form() -> rx.Component:
                     input_mode="decimal",
                     placeholder="50.00",
                     required=True,
+                    hint="To your bank account (simulated), up to your balance and $50,000.00 a day.",
+                    error=WithdrawalState.withdrawal_error,
+                    error_id="withdrawal-error",
                 ),
                 rx.el.input(type="hidden", name="request_id", value=WithdrawalState.request_id),
-                rx.text(
-                    "To your bank account (simulated), up to your balance and $50,000.00 a day.",
-                    size="1",
-                    color_scheme="gray",
-                ),
-                form_error(WithdrawalState.withdrawal_error),
+                form_error(WithdrawalState.withdrawal_error, error_id="withdrawal-error"),
                 rx.cond(
                     WithdrawalState.withdrawal_message != "",
                     rx.callout(
@@ -42,6 +40,5 @@ def withdrawal_form() -> rx.Component:
             on_submit=WithdrawalState.withdraw,
         ),
         size="3",
-        min_width="300px",
-        flex="1",
+        flex="1 1 280px",
     )
