@@ -18,7 +18,7 @@ def withdrawal_form() -> rx.Component:
                     input_mode="decimal",
                     placeholder="50.00",
                     required=True,
-                    hint="To your bank account (simulated), up to your balance and $50,000.00 a day.",
+                    hint="To your bank account (simulated): up to your balance, $50,000.00 a day.",
                     error=WithdrawalState.withdrawal_error,
                     error_id="withdrawal-error",
                 ),
