@@ -122,7 +122,11 @@ def test_stock_adjustment_records_delta_and_reason(db, admin):
         now=T0 + 1,
     )
     moves = admin_products.stock_history(db, actor_id=admin, item_id=created.id)
-    assert [(m.delta, m.stock_after, m.reason) for m in moves][0] == (-6, 4, "Damaged certificates")
+    assert next((m.delta, m.stock_after, m.reason) for m in moves) == (
+        -6,
+        4,
+        "Damaged certificates",
+    )
 
 
 @pytest.mark.parametrize(
@@ -285,7 +289,7 @@ def test_analytics_aggregate_orders_categories_and_balances(db, scope, admin, cu
         ("bond", 2000),
         ("fund", 500),
     ]
-    assert [(p.label, p.value, p.other) for p in board.top_products][0] == ("Bond A", 2000, 2)
+    assert next((p.label, p.value, p.other) for p in board.top_products) == ("Bond A", 2000, 2)
     assert sum(p.value for p in board.balance_distribution) == 2
     assert sum(p.value for p in board.deposits_withdrawals) == 100_000 + 2_500  # factory top-ups
 
