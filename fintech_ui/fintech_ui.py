@@ -9,10 +9,21 @@ from starlette.routing import Mount
 
 from fintech_ui import routes, session_cookie
 from fintech_ui.api import api
-from fintech_ui.pages import account, cart, index, login, orders, portfolio, product, register
+from fintech_ui.pages import (
+    account,
+    admin,
+    cart,
+    index,
+    login,
+    orders,
+    portfolio,
+    product,
+    register,
+)
 from fintech_ui.settings import ConfigError, get_settings
 from fintech_ui.startup import DatabaseNotReady, check_ready, check_redis
 from fintech_ui.state.account import AccountState
+from fintech_ui.state.admin import AdminState
 from fintech_ui.state.auth import AuthState
 from fintech_ui.state.cart import CartState
 from fintech_ui.state.catalogue import CatalogueState
@@ -68,8 +79,8 @@ app = rx.App(
     ),
 )
 
-COMMON = [AuthState.sync_session, CartState.load]
-PRIVATE = [AuthState.require_login, CartState.load]
+COMMON = [AuthState.sync_session, CartState.load, AdminState.sync_link]
+PRIVATE = [AuthState.require_login, CartState.load, AdminState.sync_link]
 
 app.add_page(
     index.index_page,
@@ -119,4 +130,10 @@ app.add_page(
     route=product.ROUTE,
     title="Product · Fintech UI",
     on_load=[ProductState.load, *COMMON],
+)
+app.add_page(
+    admin.admin_page,
+    route=admin.ROUTE,
+    title="Back office · Fintech UI",
+    on_load=[AuthState.sync_session, CartState.load, AdminState.load],
 )

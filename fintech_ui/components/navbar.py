@@ -3,6 +3,7 @@
 import reflex as rx
 
 from fintech_ui import routes
+from fintech_ui.state.admin import AdminState
 from fintech_ui.state.auth import AuthState
 from fintech_ui.state.cart import CartState
 
@@ -50,6 +51,10 @@ def navbar() -> rx.Component:
                 high_contrast=True,
             ),
             rx.spacer(),
+            rx.cond(
+                AdminState.is_admin & (AuthState.username != ""),
+                rx.link("Admin", href=routes.ADMIN, weight="medium"),
+            ),
             rx.cond(
                 AuthState.username != "",
                 rx.link("Portfolio", href=routes.PORTFOLIO, weight="medium"),
