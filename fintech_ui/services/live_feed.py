@@ -9,8 +9,10 @@ Both are indexed reads of a few rows, made every half second by each worker.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from fintech_ui.models import Account, Cart, CartLine, LiveChange
@@ -29,7 +31,7 @@ class Feed:
 
 def latest_id(db: Session) -> int:
     """Where a worker starts reading: changes before its start are already in every page."""
-    return int(db.exec(select(func.coalesce(func.max(LiveChange.id), 0))).one())
+    return int(db.exec(select(func.coalesce(func.max(col(LiveChange.id)), 0))).one() or 0)
 
 
 def poll(db: Session, *, after_id: int, user_ids: list[int]) -> Feed:
@@ -43,14 +45,15 @@ def poll(db: Session, *, after_id: int, user_ids: list[int]) -> Feed:
     last_id = rows[-1][0] if rows else after_id
     marks: dict[int, tuple[int, ...]] = {}
     if user_ids:
-        carts = db.exec(
-            select(
-                Cart.user_id,
-                Cart.updated_at,
-                func.count(col(CartLine.item_id)),
-                func.coalesce(func.sum(CartLine.quantity), 0),
-                func.coalesce(func.sum(CartLine.seen_price_cents), 0),
-            )
+        columns: list[Any] = [
+            Cart.user_id,
+            Cart.updated_at,
+            func.count(col(CartLine.item_id)),
+            func.coalesce(func.sum(CartLine.quantity), 0),
+            func.coalesce(func.sum(CartLine.seen_price_cents), 0),
+        ]
+        carts = db.exec(  # type: ignore[call-overload]
+            sa_select(*columns)
             .outerjoin(CartLine, col(CartLine.cart_id) == Cart.id)
             .where(col(Cart.user_id).in_(user_ids))
             .group_by(col(Cart.id))

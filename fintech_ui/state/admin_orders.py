@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 
 import reflex as rx
 
@@ -77,7 +78,7 @@ class AdminOrdersState(rx.State):
     @rx.event
     async def apply_filters(self, form_data):
         """Filter by date (from/to, YYYY-MM-DD), by user and by product."""
-        if not isinstance(form_data, dict) or not set(form_data) <= set(FILTERS):
+        if not isinstance(form_data, Mapping):  # a dict, or Reflex's FormData
             if await refused(self, "orders.filter", form_data):
                 self._deny()
                 return

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Mapping
 
 import reflex as rx
 
 from fintech_ui.db import now
 from fintech_ui.errors import DomainError
-from fintech_ui.models import CATEGORIES
 from fintech_ui.money import decimal_string, format_cents
 from fintech_ui.services import admin_products as products
 from fintech_ui.services.admin_access import NotAuthorized, require_admin
@@ -171,12 +171,10 @@ class AdminProductsState(rx.State):
     async def save(self, form_data):
         """Create or update the product from the form; field messages and nothing changed on
         bad input."""
-        if not isinstance(form_data, dict):
+        if not isinstance(form_data, Mapping):  # a dict, or Reflex's FormData
             form_data = {"form": form_data}
         fields = {key: form_data.get(key, "") for key in FORM_FIELDS}
-        unknown = set(form_data) - set(FORM_FIELDS)
-        if unknown:
-            fields = {"form": "?"} | fields  # refused by the use case, with the same message
+        # Only the fields we render are read; anything else the browser sends is ignored.
         fields["active"] = self.active
         item_id = self.editing_id or None
         try:
@@ -234,4 +232,4 @@ class AdminProductsState(rx.State):
     @rx.var
     def categories(self) -> list[str]:
         """The categories a product may have."""
-        return list(CATEGORIES)
+        return list(products.CATEGORIES)
