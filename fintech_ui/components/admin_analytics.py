@@ -34,7 +34,7 @@ def analytics_section() -> rx.Component:
                 rx.segmented_control.item("30 days", value="30"),
                 rx.segmented_control.item("90 days", value="90"),
                 rx.segmented_control.item("1 year", value="365"),
-                value=S.days.to(str),
+                value=S.window,
                 on_change=S.choose_days,
                 aria_label="Period",
             ),

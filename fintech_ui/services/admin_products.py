@@ -30,7 +30,7 @@ from fintech_ui.services.admin_access import require_admin
 FIELDS = ("sku", "name", "category", "price", "stock", "description", "risk", "active", "reason")
 MAX_STOCK = 10_000_000
 PAGE = 50
-_SKU = re.compile(r"[A-Z0-9][A-Z0-9-]{1,31}", re.ASCII)
+_SKU = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{1,31}", re.ASCII)
 
 
 class ProductInvalid(DomainError):
@@ -160,7 +160,7 @@ def _parse(raw: object) -> _Parsed:
     if not isinstance(raw, dict) or not set(raw) <= set(FIELDS):
         raise ProductInvalid({"form": "The form was not understood. Reload the page."})
     errors: dict[str, str] = {}
-    sku = _text(raw, "sku").upper()
+    sku = _text(raw, "sku")
     if not _SKU.fullmatch(sku):
         errors["sku"] = "A SKU is 2 to 32 letters, digits or dashes."
     name = " ".join(_text(raw, "name").split())
@@ -207,7 +207,7 @@ def _check_unique(db: Session, form: _Parsed, item_id: int | None) -> dict[str, 
     others = select(Item.id).where(col(Item.id) != (item_id or 0))
     if db.exec(others.where(col(Item.name_key) == form.name.lower())).first() is not None:
         errors["name"] = "Another product already has that name."
-    if db.exec(others.where(col(Item.sku) == form.sku)).first() is not None:
+    if db.exec(others.where(func.lower(Item.sku) == form.sku.lower())).first() is not None:
         errors["sku"] = "Another product already has that SKU."
     return errors
 

@@ -28,6 +28,7 @@ class AdminAnalyticsState(rx.State):
     """The analytics section: chart data and their text alternatives."""
 
     days: int = 30
+    window: str = "30"  # the period control's value
     error: str = ""
     sales: list[dict[str, Any]] = []
     sales_text: str = ""
@@ -116,5 +117,5 @@ class AdminAnalyticsState(rx.State):
                 self._clear()
                 self.error = DENIED
             return
-        self.days = int(value)
+        self.days, self.window = int(value), value
         await self._load()

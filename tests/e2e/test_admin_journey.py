@@ -3,13 +3,14 @@ asks to confirm it (without a reload) and checkout charges the new price only af
 accepted; a second tab of the customer shows the new price and the cart count change without
 a reload; the admin then disables the customer, whose open tab is refused on its next action.
 
-With FINTECH_SCREENSHOTS=1 it saves docs/screenshots/admin.png (1280 px) and admin-mobile.png
-(390 px).
+With FINTECH_SCREENSHOTS=1, test_admin_screenshots saves docs/screenshots/admin.png (1280 px),
+admin-mobile.png (390 px) and admin-analytics.png over a month of generated orders.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import re
 import secrets
 import time
@@ -31,7 +32,7 @@ from test_shopping_journey import (
 )
 
 from fintech_ui.db import session_scope
-from fintech_ui.models import Order, OrderLine
+from fintech_ui.models import Item, Order, OrderLine
 
 pytestmark = pytest.mark.browser
 LIVE_MS = 2_000 + 1_500  # the promise (2 s) plus the browser's own rendering slack
@@ -109,9 +110,6 @@ def test_operator_raises_a_price_and_disables_a_customer(
         expect(tab.get_by_text("Your cart is empty", exact=True)).to_be_visible()
         assert _orders_of(customer_id) == [(2_500, 1_250)]
 
-        if os.environ.get("FINTECH_SCREENSHOTS") == "1":
-            _screenshots(admin, frontend_url)
-
         admin.get_by_role("tab", name="Users", exact=True).click()
         admin.get_by_label("Search users", exact=True).fill(customer_name)
         admin.get_by_role("button", name=f"Disable {customer_name}", exact=True).click()
@@ -124,11 +122,54 @@ def test_operator_raises_a_price_and_disables_a_customer(
         admin_ctx.close()
 
 
-def _screenshots(admin: Page, frontend_url: str) -> None:
+def _history(demo_catalogue: dict[str, str], create_user, fund_user) -> None:
+    """A month of orders by a few investors, so the charts have something to show."""
+    from fintech_ui.services import trading
+
+    rng = random.Random(7)
+    with session_scope(read_only=True) as db:
+        items = db.exec(
+            select(Item.id).where(col(Item.sku).in_(list(demo_catalogue.values())))
+        ).all()
+    start = int(time.time()) - 30 * 86_400
+    for n in range(8):
+        user_id = create_user(f"shot_{n}_{secrets.token_hex(2)}", PASSWORD)
+        fund_user(user_id, rng.choice([5_000, 40_000, 250_000, 900_000]))
+        for _ in range(rng.randint(2, 6)):
+            at = start + rng.randrange(30 * 86_400)
+            factories.order(session_scope, user_id, rng.choice(items), rng.randint(1, 3), now=at)
+        if n % 3 == 0:
+            with session_scope() as db:
+                trading.withdraw(
+                    db,
+                    user_id=user_id,
+                    amount_cents=1_000,
+                    idempotency_key=secrets.token_hex(8),
+                    now=start + rng.randrange(30 * 86_400),
+                )
+
+
+@pytest.mark.skipif(os.environ.get("FINTECH_SCREENSHOTS") != "1", reason="screenshots only")
+def test_admin_screenshots(browser, frontend_url, create_user, fund_user, demo_catalogue) -> None:
+    """docs/screenshots/admin.png (1280 px), admin-mobile.png (390 px), admin-analytics.png."""
+    _history(demo_catalogue, create_user, fund_user)
+    name = f"ops_{secrets.token_hex(3)}"
+    admin_id = create_user(name, PASSWORD)
+    with session_scope() as db:
+        factories.make_admin(db, admin_id)
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        admin = ctx.new_page()
+        log_in_in_browser(admin, frontend_url, name)
+        goto_live(admin, f"{frontend_url}/admin")
+        admin.get_by_role("button", name="Edit Gold (1 gram)", exact=True).click()
+        _screenshots(admin)
+    finally:
+        ctx.close()
+
+
+def _screenshots(admin: Page) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    admin.set_viewport_size({"width": 1280, "height": 900})
-    admin.get_by_role("tab", name="Products", exact=True).click()
-    admin.get_by_label("Search products", exact=True).fill("")
     time.sleep(1.0)
     admin.screenshot(path=str(SCREENSHOTS / "admin.png"), full_page=False)
     admin.get_by_role("tab", name="Analytics", exact=True).click()
@@ -139,4 +180,3 @@ def _screenshots(admin: Page, frontend_url: str) -> None:
     admin.get_by_role("tab", name="Products", exact=True).click()
     time.sleep(1.0)
     admin.screenshot(path=str(SCREENSHOTS / "admin-mobile.png"), full_page=False)
-    admin.set_viewport_size({"width": 1280, "height": 900})
