@@ -15,7 +15,9 @@ def _horizontal_bars(data: rx.Var, name_key: str, value_key: str, colour: str) -
     return rx.recharts.bar_chart(
         rx.recharts.bar(data_key=value_key, fill=colour, is_animation_active=False),
         rx.recharts.x_axis(type_="number", tick=AXIS_TICK),
-        rx.recharts.y_axis(data_key=name_key, type_="category", width=120, tick=AXIS_TICK),
+        rx.recharts.y_axis(
+            data_key=name_key, type_="category", width=130, tick={"fontSize": 10}, interval=0
+        ),
         rx.recharts.graphing_tooltip(),
         data=data,
         layout="vertical",

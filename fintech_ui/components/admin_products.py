@@ -55,6 +55,8 @@ def _select_field(label: str, name: str, options: list[str] | rx.Var) -> rx.Comp
                 "borderRadius": "6px",
                 "border": "1px solid var(--gray-a7)",
                 "background": "var(--color-surface)",
+                "fontSize": "14px",
+                "height": "32px",
                 "color": "var(--gray-12)",
             },
         ),

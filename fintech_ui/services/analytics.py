@@ -64,7 +64,12 @@ def sales_per_day(db: Session, *, since: int) -> tuple[Point, ...]:
         .group_by(day)
         .order_by(day)
     ).all()
-    return tuple(Point(_date(d * DAY), int(total), int(n)) for d, total, n in rows)
+    found = {int(d): (int(total), int(n)) for d, total, n in rows}
+    if not found:
+        return ()
+    # days without an order are zero, not missing: the line would otherwise skip them
+    first = max(since // DAY, min(found))
+    return tuple(Point(_date(d * DAY), *found.get(d, (0, 0))) for d in range(first, max(found) + 1))
 
 
 def revenue_by_category(db: Session, *, since: int) -> tuple[Point, ...]:

@@ -18,6 +18,15 @@ def _dollars(cents: int) -> float:
     return round(cents / 100, 2)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+def _short(name: str) -> str:
+    # axis labels stay on one line; the text alternative keeps the full name
+    return name if len(name) <= 18 else name[:17] + "…"
+
+
 def _summary(points: tuple[analytics.Point, ...], describe) -> str:
     if not points:
         return "No data in this period."
@@ -60,7 +69,7 @@ class AdminAnalyticsState(rx.State):
         ]
         self.sales_text = _summary(
             board.sales_per_day,
-            lambda p: f"{p.label}: {p.other} orders, {format_cents(p.value)}",
+            lambda p: f"{p.label}: {_count(p.other, 'order')}, {format_cents(p.value)}",
         )
         self.categories = [
             {"category": p.label, "revenue": _dollars(p.value)} for p in board.revenue_by_category
@@ -69,24 +78,25 @@ class AdminAnalyticsState(rx.State):
             board.revenue_by_category, lambda p: f"{p.label}: {format_cents(p.value)}"
         )
         self.top = [
-            {"product": p.label, "revenue": _dollars(p.value), "units": p.other}
+            {"product": _short(p.label), "revenue": _dollars(p.value), "units": p.other}
             for p in board.top_products
         ]
         self.top_text = _summary(
             board.top_products,
-            lambda p: f"{p.label}: {format_cents(p.value)} ({p.other} units)",
+            lambda p: f"{p.label}: {format_cents(p.value)} ({_count(p.other, 'unit')})",
         )
         self.investors = [
             {"week": p.label, "investors": p.value} for p in board.new_investors_per_week
         ]
         self.investors_text = _summary(
-            board.new_investors_per_week, lambda p: f"week of {p.label}: {p.value}"
+            board.new_investors_per_week,
+            lambda p: f"week of {p.label}: {_count(p.value, 'new investor')}",
         )
         self.balances = [
             {"bucket": p.label, "accounts": p.value} for p in board.balance_distribution
         ]
         self.balances_text = _summary(
-            board.balance_distribution, lambda p: f"{p.label}: {p.value} accounts"
+            board.balance_distribution, lambda p: f"{p.label}: {_count(p.value, 'account')}"
         )
         self.flows = [
             {"week": p.label, "deposits": _dollars(p.value), "withdrawals": _dollars(p.other)}
