@@ -290,3 +290,15 @@ class LiveChange(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     item_id: int
     at: int = Field(sa_type=BigInteger)
+
+
+class SalesDaily(SQLModel, table=True):
+    """Units and revenue per product and UTC day, kept by a trigger on order_lines (migration
+    0006), so the analytics read a year in a few thousand rows instead of every order line."""
+
+    __tablename__ = "sales_daily"
+
+    day: int = Field(primary_key=True)  # created_at // 86400 of the order
+    item_id: int = Field(primary_key=True, foreign_key="items.id", ondelete="CASCADE")
+    units: int = Field(sa_type=BigInteger)
+    revenue_cents: int = Field(sa_type=BigInteger)

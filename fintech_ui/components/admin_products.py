@@ -83,13 +83,8 @@ def product_form() -> rx.Component:
                     _text_field("Reason for a stock change", "reason", placeholder="e.g. Recount"),
                     _select_field("Risk", "risk", ["1", "2", "3", "4", "5"]),
                     rx.vstack(
-                        rx.el.label(
-                            "Active",
-                            html_for="product-active",
-                            style={"fontWeight": "500", "fontSize": "14px"},
-                        ),
-                        rx.switch(
-                            id="product-active",
+                        rx.text("Active", weight="medium", size="2", aria_hidden="true"),
+                        rx.switch(  # no id: a form would submit it (its value lives in state)
                             checked=S.active,
                             on_change=S.set_active,
                             aria_label="Active",

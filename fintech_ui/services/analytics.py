@@ -1,4 +1,5 @@
-"""Back-office analytics, aggregated in SQL: each chart is one GROUP BY over an index.
+"""Back-office analytics, aggregated in SQL: each chart is one GROUP BY over an index (revenue
+by category and top products over `sales_daily`, the per-day rollup a trigger keeps).
 
 The replaced system loaded whole tables into pandas; here only the aggregates leave the
 database, so a chart costs the same whether there are a thousand orders or a hundred thousand
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import Integer, case, cast, func
 from sqlmodel import Session, col, select
 
-from fintech_ui.models import Account, Item, LedgerEntry, Order, OrderLine, User
+from fintech_ui.models import Account, Item, LedgerEntry, Order, SalesDaily, User
 from fintech_ui.services.admin_access import require_admin
 
 DAY = 86_400
@@ -73,14 +74,13 @@ def sales_per_day(db: Session, *, since: int) -> tuple[Point, ...]:
 
 
 def revenue_by_category(db: Session, *, since: int) -> tuple[Point, ...]:
-    """Revenue per product category from `since`, largest first."""
-    total = func.sum(OrderLine.line_total_cents).label("total")
+    """Revenue per product category from `since` (a day boundary), largest first."""
+    total = func.sum(SalesDaily.revenue_cents).label("total")
     rows = db.exec(
         select(Item.category, total)
-        .select_from(Order)
-        .join(OrderLine, col(OrderLine.order_id) == Order.id)
-        .join(Item, col(Item.id) == OrderLine.item_id)
-        .where(col(Order.created_at) >= since)
+        .select_from(SalesDaily)
+        .join(Item, col(Item.id) == SalesDaily.item_id)
+        .where(col(SalesDaily.day) >= since // DAY)
         .group_by(col(Item.category))
         .order_by(total.desc())
     ).all()
@@ -88,14 +88,12 @@ def revenue_by_category(db: Session, *, since: int) -> tuple[Point, ...]:
 
 
 def top_products(db: Session, *, since: int) -> tuple[Point, ...]:
-    """The TOP products by revenue from `since`, with units sold."""
-    total = func.sum(OrderLine.line_total_cents).label("total")
+    """The TOP products by revenue from `since` (a day boundary), with units sold."""
+    total = func.sum(SalesDaily.revenue_cents).label("total")
     top = (
-        select(OrderLine.item_id, total, func.sum(OrderLine.quantity).label("units"))
-        .select_from(Order)
-        .join(OrderLine, col(OrderLine.order_id) == Order.id)
-        .where(col(Order.created_at) >= since)
-        .group_by(col(OrderLine.item_id))
+        select(SalesDaily.item_id, total, func.sum(SalesDaily.units).label("units"))
+        .where(col(SalesDaily.day) >= since // DAY)
+        .group_by(col(SalesDaily.item_id))
         .order_by(total.desc())
         .limit(TOP)
         .subquery()
@@ -103,7 +101,7 @@ def top_products(db: Session, *, since: int) -> tuple[Point, ...]:
     rows = db.exec(
         select(Item.name, top.c.total, top.c.units)
         .join(Item, col(Item.id) == top.c.item_id)
-        .order_by(top.c.total.desc())
+        .order_by(top.c.total.desc(), col(Item.name))
     ).all()
     return tuple(Point(name, int(value), int(units)) for name, value, units in rows)
 
