@@ -188,8 +188,8 @@ def measure_charts(url: str, now: int, repeat: int) -> dict[str, dict[str, float
                 if n >= 5:
                     times.append(time.perf_counter() - started)
             found[f"{chart}:{days}"] = {
-                "p50": nearest_rank(times, 0.50) * 1000,
-                "p99": nearest_rank(times, 0.99) * 1000,
+                "p50": nearest_rank(times, 50) * 1000,
+                "p99": nearest_rank(times, 99) * 1000,
                 "points": len(points),
             }
     engine.dispose()
@@ -311,8 +311,8 @@ def measure_live(repeat: int) -> dict[str, Any]:
             )
             command = app_server.command
     return {
-        "p50": nearest_rank(delays, 0.50) * 1000,
-        "p99": nearest_rank(delays, 0.99) * 1000,
+        "p50": nearest_rank(delays, 50) * 1000,
+        "p99": nearest_rank(delays, 99) * 1000,
         "max": max(delays) * 1000,
         "command": command,
     }

@@ -27,7 +27,7 @@ from fintech_ui.state.admin import AdminState
 from fintech_ui.state.auth import AuthState
 from fintech_ui.state.cart import CartState
 from fintech_ui.state.catalogue import CatalogueState
-from fintech_ui.state.live import LiveState, poll_forever
+from fintech_ui.state.live import poll_forever
 from fintech_ui.state.orders import OrdersState
 from fintech_ui.state.portfolio import PortfolioState
 from fintech_ui.state.product import ProductState
@@ -80,8 +80,9 @@ app = rx.App(
     ),
 )
 
-COMMON = [AuthState.sync_session, CartState.load, AdminState.sync_link, LiveState.track]
-PRIVATE = [AuthState.require_login, CartState.load, AdminState.sync_link, LiveState.track]
+# sync_link also registers the tab for live updates (state/live.py)
+COMMON = [AuthState.sync_session, CartState.load, AdminState.sync_link]
+PRIVATE = [AuthState.require_login, CartState.load, AdminState.sync_link]
 
 app.add_page(
     index.index_page,
@@ -136,6 +137,6 @@ app.add_page(
     admin.admin_page,
     route=admin.ROUTE,
     title="Back office · Fintech UI",
-    on_load=[AuthState.sync_session, CartState.load, AdminState.load, LiveState.track],
+    on_load=[AuthState.sync_session, CartState.load, AdminState.load],
 )
 app.register_lifespan_task(poll_forever)  # live updates: see state/live.py

@@ -21,6 +21,7 @@ from fintech_ui.services.admin_access import (
     record_denied,
     require_admin,
 )
+from fintech_ui.state.live import register_tab
 from fintech_ui.state.session import current_user
 
 T = TypeVar("T")
@@ -62,14 +63,17 @@ class AdminState(rx.State):
 
     @rx.event
     async def sync_link(self):
-        """Show the Admin link only to administrators (the back office checks again itself)."""
+        """On every page load: show the Admin link only to administrators (the back office
+        checks again itself) and register the tab for live updates, with one session check."""
         user = await current_user(self)
+        register_tab(self, user.id if user is not None else None)
         self.is_admin = user is not None and await run(is_admin, user_id=user.id, read_only=True)
 
     @rx.event
     async def load(self):
         """Open /admin: visitors go to the login page; customers are refused and audited."""
         user = await current_user(self)
+        register_tab(self, user.id if user is not None else None)
         self.checked = True
         if user is None:
             self.is_admin = False

@@ -33,16 +33,21 @@ logger = logging.getLogger("fintech_ui.live")
 _tabs: dict[str, int | None] = {}
 
 
+def register_tab(state: rx.State, user_id: int | None) -> None:
+    """Remember whose tab this is (None: a visitor), so changes made elsewhere can reach it."""
+    token = state.router.session.client_token
+    if token:
+        _tabs[token] = user_id
+
+
 class LiveState(rx.State):
-    """Registers this tab for live updates."""
+    """Registers this tab for live updates (pages do it through AdminState.sync_link)."""
 
     @rx.event
     async def track(self):
         """Remember whose tab this is, so changes made elsewhere can reach it."""
         user = await current_user(self)
-        token = self.router.session.client_token
-        if token:
-            _tabs[token] = user.id if user is not None else None
+        register_tab(self, user.id if user is not None else None)
 
 
 def _connected(app: rx.App) -> set[str]:
