@@ -29,13 +29,11 @@ def admin_page() -> rx.Component:
             rx.cond(
                 AdminState.is_admin,
                 rx.tabs.root(
-                    rx.scroll_area(
-                        rx.tabs.list(
-                            *[rx.tabs.trigger(label, value=key) for key, label, _ in TABS]
-                        ),
-                        type="auto",
-                        scrollbars="horizontal",
-                        width="100%",
+                    rx.tabs.list(
+                        *[rx.tabs.trigger(label, value=key) for key, label, _ in TABS],
+                        # all five sections visible at 390 px: smaller tabs, wrapping if need be
+                        size=rx.breakpoints(initial="1", sm="2"),
+                        style={"flexWrap": "wrap", "overflowX": "visible"},
                     ),
                     *[
                         rx.tabs.content(section(), value=key, padding_top="1rem")
