@@ -66,6 +66,32 @@ def _select_field(label: str, name: str, options: list[str] | rx.Var) -> rx.Comp
     )
 
 
+def _remove_dialog() -> rx.Component:
+    """Ask before removing: a product never sold is deleted for good."""
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(
+            rx.button("Delete or deactivate", type="button", variant="soft", color_scheme="red")
+        ),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Remove this product?"),
+            rx.alert_dialog.description(
+                "A product that was never sold is deleted. One with orders is deactivated: "
+                "it leaves the catalogue and stays in every order.",
+                size="2",
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Keep it", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(
+                    rx.button("Remove", color_scheme="red", on_click=S.remove(S.editing_id))
+                ),
+                spacing="3",
+                justify="end",
+                margin_top="1rem",
+            ),
+        ),
+    )
+
+
 def product_form() -> rx.Component:
     """Create or edit one product; every field has its label and its own message."""
     return rx.card(
@@ -120,16 +146,7 @@ def product_form() -> rx.Component:
                 rx.hstack(
                     rx.button("Save product", type="submit"),
                     rx.button("Cancel", type="button", variant="soft", on_click=S.cancel),
-                    rx.cond(
-                        S.editing_id != 0,
-                        rx.button(
-                            "Delete or deactivate",
-                            type="button",
-                            variant="soft",
-                            color_scheme="red",
-                            on_click=S.remove(S.editing_id),
-                        ),
-                    ),
+                    rx.cond(S.editing_id != 0, _remove_dialog()),
                     spacing="3",
                     wrap="wrap",
                 ),
