@@ -23,7 +23,6 @@ from sqlmodel import col, select
 from test_shopping_journey import (
     PASSWORD,
     add_button,
-    cart_badge,
     goto_live,
     log_in_in_browser,
     nav_link,
@@ -37,6 +36,11 @@ from fintech_ui.models import Item, Order, OrderLine
 pytestmark = pytest.mark.browser
 LIVE_MS = 2_000 + 1_500  # the promise (2 s) plus the browser's own rendering slack
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def cart_badge(page: Page):
+    """The count on the navigation bar's cart link (a Radix badge; none when the cart is empty)."""
+    return page.get_by_role("navigation").locator("a[href='/cart'] .rt-Badge")
 
 
 @pytest.fixture
