@@ -133,10 +133,11 @@ def test_customer_calling_any_admin_handler_changes_nothing_and_is_audited(
 @pytest.mark.parametrize(("cls", "name"), HANDLERS, ids=lambda v: getattr(v, "__name__", v))
 def test_visitor_calling_any_admin_handler_changes_nothing(make_state, handle, victim, cls, name):
     for value in HOSTILE[:4]:
-        before = _fingerprint()
+        before, anonymous = _fingerprint(), _denied_count(None)
         state = make_state(cls, cookie=None, url="/admin")
         handle(state, cls.event_handlers[name], **dict.fromkeys(_params(cls, name), value))
         assert _fingerprint() == before, (name, value)
+        assert _denied_count(None) == anonymous  # refused without writing anything
         assert getattr(state, "rows", []) == []
 
 
