@@ -11,6 +11,7 @@ from fintech_ui import routes, session_cookie
 from fintech_ui.api import api
 from fintech_ui.pages import (
     account,
+    admin,
     cart,
     index,
     login,
@@ -23,9 +24,11 @@ from fintech_ui.pages import (
 from fintech_ui.settings import ConfigError, get_settings
 from fintech_ui.startup import DatabaseNotReady, check_ready, check_redis
 from fintech_ui.state.account import AccountState
+from fintech_ui.state.admin import AdminState
 from fintech_ui.state.auth import AuthState
 from fintech_ui.state.cart import CartState
 from fintech_ui.state.catalogue import CatalogueState
+from fintech_ui.state.live import poll_forever
 from fintech_ui.state.orders import OrdersState
 from fintech_ui.state.portfolio import PortfolioState
 from fintech_ui.state.product import ProductState
@@ -81,8 +84,9 @@ app = rx.App(
     ),
 )
 
-COMMON = [AuthState.sync_session, CartState.load]
-PRIVATE = [AuthState.require_login, CartState.load]
+# sync_link also registers the tab for live updates (state/live.py)
+COMMON = [AuthState.sync_session, CartState.load, AdminState.sync_link]
+PRIVATE = [AuthState.require_login, CartState.load, AdminState.sync_link]
 
 app.add_page(
     index.index_page,
@@ -139,3 +143,10 @@ app.add_page(
     title="Page not found · Fintech UI",
     on_load=COMMON,
 )
+app.add_page(
+    admin.admin_page,
+    route=admin.ROUTE,
+    title="Back office · Fintech UI",
+    on_load=[AuthState.sync_session, CartState.load, AdminState.load],
+)
+app.register_lifespan_task(poll_forever)  # live updates: see state/live.py

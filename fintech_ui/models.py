@@ -5,12 +5,17 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, CheckConstraint, Index
 from sqlmodel import Field, SQLModel
 
+ROLES = ("customer", "admin")
+
 
 class User(SQLModel, table=True):
     """An investor's account."""
 
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("length(username) BETWEEN 3 AND 32", name="ck_users_len"),)
+    __table_args__ = (
+        CheckConstraint("length(username) BETWEEN 3 AND 32", name="ck_users_len"),
+        CheckConstraint("role IN ('customer', 'admin')", name="ck_users_role"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=32)
@@ -19,6 +24,10 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=100)
     is_active: bool = Field(default=True)
     created_at: int
+    # "admin" opens the back office; checked in the database on every admin call
+    role: str = Field(
+        default="customer", max_length=16, sa_column_kwargs={"server_default": "customer"}
+    )
 
 
 class AuthSession(SQLModel, table=True):
@@ -112,6 +121,7 @@ class LedgerEntry(SQLModel, table=True):
         CheckConstraint(f"kind IN ({_LEDGER_KIND_SQL})", name="ck_ledger_kind"),
         CheckConstraint("balance_after_cents >= 0", name="ck_ledger_balance"),
         Index("ix_ledger_user_id", "user_id", "id"),
+        Index("ix_ledger_kind_created", "kind", "created_at", "amount_cents"),  # analytics
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -158,6 +168,7 @@ class Order(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint("total_cents > 0", name="ck_orders_total"),
         Index("ux_orders_user_key", "user_id", "idempotency_key", unique=True),
+        Index("ix_orders_created_total", "created_at", "total_cents"),  # back-office analytics
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -238,3 +249,56 @@ class Withdrawal(SQLModel, table=True):
     idempotency_key: str = Field(max_length=64)
     amount_cents: int = Field(sa_type=BigInteger)
     created_at: int = Field(sa_type=BigInteger)
+
+
+class AuditEntry(SQLModel, table=True):
+    """One back-office action or refused attempt, never updated or deleted."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: int = Field(sa_type=BigInteger)
+    actor_id: int | None = Field(default=None)  # None: a visitor without a session
+    actor_name: str = Field(max_length=32)
+    action: str = Field(max_length=64)
+    target: str = Field(default="", max_length=160)
+    outcome: str = Field(max_length=8)  # "done" or "denied"
+    before_json: str = Field(default="", max_length=4000)
+    after_json: str = Field(default="", max_length=4000)
+
+
+class StockAdjustment(SQLModel, table=True):
+    """A stated change of a product's stock and why, by an operator."""
+
+    __tablename__ = "stock_adjustments"
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="items.id", index=True, ondelete="CASCADE")
+    delta: int
+    stock_after: int
+    reason: str = Field(max_length=200)
+    actor_id: int = Field(foreign_key="users.id")
+    at: int = Field(sa_type=BigInteger)
+
+
+class LiveChange(SQLModel, table=True):
+    """A product an operator changed: every worker polls this feed and refreshes open tabs."""
+
+    __tablename__ = "live_changes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int
+    at: int = Field(sa_type=BigInteger)
+
+
+class SalesDaily(SQLModel, table=True):
+    """Units and revenue per product and UTC day, kept by a trigger on order_lines (migration
+    0006), so the analytics read a year in a few thousand rows instead of every order line."""
+
+    __tablename__ = "sales_daily"
+
+    day: int = Field(primary_key=True)  # created_at // 86400 of the order
+    item_id: int = Field(primary_key=True, foreign_key="items.id", ondelete="CASCADE")
+    units: int = Field(sa_type=BigInteger)
+    revenue_cents: int = Field(sa_type=BigInteger)

@@ -20,10 +20,12 @@ ORDER_PREFIX = ORDERS + "/"  # what a link to one order starts with
 PORTFOLIO = "/portfolio"
 PRODUCT_DETAIL = "/products/[sku]"  # the dynamic route as Reflex registers it
 PRODUCT_PREFIX = "/products/"  # what a link to one product starts with
+ADMIN = "/admin"  # the back office
 
 AUTH_SESSION = "/auth/session"  # swaps a login code for the HttpOnly session cookie
 AUTH_LOGOUT = "/auth/logout"  # drops the session cookie
 API = "/api"  # where the JSON API is mounted
+API_ADMIN = "/admin"  # the back office's endpoints, under API
 
 
 def order(order_id: int) -> str:

@@ -140,3 +140,13 @@ def order(scope, user_id: int, item_id: int, quantity: int = 1, *, now: int) -> 
     )
     assert placed.id is not None
     return placed.id
+
+
+def make_admin(db: Session, user_id: int) -> int:
+    """Give an existing user the admin role (as `cli make-admin` does); its id."""
+    row = db.get(User, user_id)
+    assert row is not None
+    row.role = "admin"
+    db.add(row)
+    db.flush()
+    return user_id

@@ -17,10 +17,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fintech_ui.api import schemas
 from fintech_ui.api.deps import ApiError, validation_message
-from fintech_ui.api.routes import account, auth, cart, docs, items, orders, portfolio
+from fintech_ui.api.routes import account, admin, auth, cart, docs, items, orders, portfolio
 from fintech_ui.errors import DomainError
 from fintech_ui.services import trading
 from fintech_ui.services.accounts import UsernameTaken
+from fintech_ui.services.admin_products import ProductInvalid
 from fintech_ui.services.orders import KeyReused, PricesChanged
 
 CONFLICTS = (KeyReused, PricesChanged, UsernameTaken, trading.KeyReused)
@@ -35,7 +36,7 @@ api = FastAPI(
     openapi_url="/openapi.json",
     responses=schemas.errors(500),
 )
-for module in (auth, items, cart, orders, account, portfolio, docs):
+for module in (auth, items, cart, orders, account, portfolio, admin, docs):
     api.include_router(module.router)
 
 
@@ -48,6 +49,11 @@ async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
 async def _refused(_request: Request, exc: DomainError) -> JSONResponse:
     status = 409 if isinstance(exc, CONFLICTS) else 422
     return JSONResponse({"message": str(exc)}, status_code=status)
+
+
+@api.exception_handler(ProductInvalid)
+async def _invalid_product(_request: Request, exc: ProductInvalid) -> JSONResponse:
+    return JSONResponse({"message": str(exc), "errors": exc.errors}, status_code=422)
 
 
 @api.exception_handler(RequestValidationError)

@@ -7,6 +7,7 @@ never scrolls sideways on a phone. The cart link stays visible at every width.
 import reflex as rx
 
 from fintech_ui import routes
+from fintech_ui.state.admin import AdminState
 from fintech_ui.state.auth import AuthState
 from fintech_ui.state.cart import CartState
 
@@ -42,6 +43,7 @@ def _wide_links() -> rx.Component:
         rx.cond(
             _logged_in(),
             rx.hstack(
+                rx.cond(AdminState.is_admin, rx.link("Admin", href=routes.ADMIN, weight="medium")),
                 rx.link("Portfolio", href=routes.PORTFOLIO, weight="medium"),
                 rx.link("Orders", href=routes.ORDERS, weight="medium"),
                 _account_link(),
@@ -66,6 +68,7 @@ def _menu() -> rx.Component:
     links = rx.cond(
         _logged_in(),
         rx.vstack(
+            rx.cond(AdminState.is_admin, rx.link("Admin", href=routes.ADMIN, weight="medium")),
             rx.link("Portfolio", href=routes.PORTFOLIO, weight="medium"),
             rx.link("Orders", href=routes.ORDERS, weight="medium"),
             _account_link(),

@@ -25,6 +25,16 @@ PATHS = {
     "/portfolio": {"get"},
     "/portfolio/sales": {"post"},
     "/items/{item_id}/prices": {"get"},
+    "/admin/products": {"get", "post"},
+    "/admin/products/{item_id}": {"get", "put", "delete"},
+    "/admin/users": {"get"},
+    "/admin/users/{user_id}/disable": {"post"},
+    "/admin/users/{user_id}/enable": {"post"},
+    "/admin/orders": {"get"},
+    "/admin/orders/{order_id}": {"get"},
+    "/admin/audit": {"get"},
+    "/admin/audit.csv": {"get"},
+    "/admin/analytics": {"get"},
 }
 
 PUBLIC = {

@@ -1,0 +1,75 @@
+"""Back office, audit log section: search, the newest entries and the CSV download."""
+
+import reflex as rx
+
+from fintech_ui.components.forms import form_error
+from fintech_ui.state.admin_audit import AdminAuditState as S
+from fintech_ui.state.admin_audit import AuditLine
+
+
+def _row(row: AuditLine) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.text(row.when, size="1")),
+        rx.table.cell(row.actor),
+        rx.table.cell(row.action),
+        rx.table.cell(row.target),
+        rx.table.cell(
+            rx.badge(row.outcome, color_scheme=rx.cond(row.outcome == "done", "green", "red"))
+        ),
+        rx.table.cell(rx.code(row.before, size="1", style={"wordBreak": "break-all"})),
+        rx.table.cell(rx.code(row.after, size="1", style={"wordBreak": "break-all"})),
+    )
+
+
+def audit_section() -> rx.Component:
+    """Who did what, when, with the values before and after."""
+    return rx.vstack(
+        rx.hstack(
+            rx.input(
+                rx.input.slot(rx.icon("search", size=16)),
+                placeholder="Search by user, action or target",
+                aria_label="Search the audit log",
+                on_change=S.search_for.debounce(300),
+                width="100%",
+                max_width="360px",
+            ),
+            rx.button(
+                rx.icon("download", size=16),
+                "Download CSV",
+                variant="soft",
+                on_click=S.download_csv,
+            ),
+            spacing="3",
+            wrap="wrap",
+            width="100%",
+        ),
+        form_error(S.error, error_id="admin-audit-error"),
+        rx.box(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        *[
+                            rx.table.column_header_cell(h)
+                            for h in (
+                                "When (UTC)",
+                                "Who",
+                                "Action",
+                                "Target",
+                                "Outcome",
+                                "Before",
+                                "After",
+                            )
+                        ]
+                    )
+                ),
+                rx.table.body(rx.foreach(S.rows, _row)),
+                variant="surface",
+                size="1",
+                width="100%",
+            ),
+            width="100%",
+            overflow_x="auto",
+        ),
+        spacing="4",
+        width="100%",
+    )

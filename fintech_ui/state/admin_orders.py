@@ -1,0 +1,137 @@
+"""Back office, orders: every order with filters, and one in detail."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+import reflex as rx
+
+from fintech_ui.errors import DomainError
+from fintech_ui.money import format_cents
+from fintech_ui.services import admin_orders
+from fintech_ui.services.admin_access import NotAuthorized
+from fintech_ui.state.admin import DENIED, admin_call, refused
+
+FILTERS = ("date_from", "date_to", "username", "product")
+
+
+@dataclasses.dataclass
+class AdminOrderRow:
+    """An order in the list, formatted."""
+
+    id: int = 0
+    username: str = ""
+    when: str = ""
+    total: str = ""
+    lines: int = 0
+
+
+@dataclasses.dataclass
+class AdminOrderLine:
+    """One line of the order shown in detail."""
+
+    sku: str = ""
+    name: str = ""
+    quantity: int = 0
+    unit_price: str = ""
+    line_total: str = ""
+
+
+class AdminOrdersState(rx.State):
+    """The orders section."""
+
+    filters: dict[str, str] = {name: "" for name in FILTERS}
+    rows: list[AdminOrderRow] = []
+    filter_errors: dict[str, str] = {}
+    error: str = ""
+    detail_id: int = 0
+    detail_title: str = ""
+    detail_total: str = ""
+    detail_lines: list[AdminOrderLine] = []
+
+    def _deny(self) -> None:
+        self.rows, self.detail_lines, self.detail_id, self.error = [], [], 0, DENIED
+
+    async def _refresh(self) -> None:
+        try:
+            views = await admin_call(
+                self, "orders.list", None, admin_orders.search_orders, **self.filters
+            )
+        except admin_orders.FilterInvalid as exc:
+            self.filter_errors = {exc.field: str(exc)}
+            return
+        self.filter_errors, self.error = {}, ""
+        self.rows = [
+            AdminOrderRow(v.id, v.username, v.when, format_cents(v.total_cents), v.lines)
+            for v in views
+        ]
+
+    @rx.event
+    async def load(self):
+        """List the newest orders with the current filters."""
+        try:
+            await self._refresh()
+        except NotAuthorized:
+            self._deny()
+
+    @rx.event
+    async def apply_filters(self, form_data):
+        """Filter by date (from/to, YYYY-MM-DD), by user and by product."""
+        if not isinstance(form_data, Mapping):  # a dict, or Reflex's FormData
+            if await refused(self, "orders.filter", form_data):
+                self._deny()
+                return
+            self.error = "The filters were not understood. Reload the page."
+            return
+        values = {name: form_data.get(name, "") for name in FILTERS}
+        if not all(isinstance(v, str) and len(v) <= 120 for v in values.values()):
+            if await refused(self, "orders.filter", form_data):
+                self._deny()
+                return
+            self.error = "The filters were not understood. Reload the page."
+            return
+        self.filters = values
+        try:
+            await self._refresh()
+        except NotAuthorized:
+            self._deny()
+
+    @rx.event
+    async def show(self, order_id):
+        """Open one order's detail."""
+        if type(order_id) is not int:
+            if await refused(self, "orders.detail", order_id):
+                self._deny()
+            return
+        try:
+            view = await admin_call(
+                self, "orders.detail", order_id, admin_orders.order_detail, order_id=order_id
+            )
+        except NotAuthorized:
+            self._deny()
+            return
+        except DomainError as exc:
+            self.error = str(exc)
+            return
+        self.detail_id = view.id
+        self.detail_title = f"Order #{view.id} by {view.username}, {view.when} UTC"
+        self.detail_total = format_cents(view.total_cents)
+        self.detail_lines = [
+            AdminOrderLine(
+                line.sku,
+                line.name,
+                line.quantity,
+                format_cents(line.unit_price_cents),
+                format_cents(line.line_total_cents),
+            )
+            for line in view.lines
+        ]
+
+    @rx.event
+    async def close_detail(self):
+        """Back to the list."""
+        if await refused(self, "orders.close", None):
+            self._deny()
+            return
+        self.detail_id, self.detail_lines = 0, []

@@ -1,0 +1,111 @@
+"""Back office, users: search, figures per user, and the Disable/Enable buttons."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import reflex as rx
+
+from fintech_ui.db import now
+from fintech_ui.errors import DomainError
+from fintech_ui.money import format_cents
+from fintech_ui.services import admin_users
+from fintech_ui.services.admin_access import NotAuthorized
+from fintech_ui.state.admin import DENIED, admin_call, refused
+
+
+@dataclasses.dataclass
+class AdminUserRow:
+    """A user in the back office's list, formatted."""
+
+    id: int = 0
+    username: str = ""
+    role: str = ""
+    active: bool = True
+    status: str = ""
+    joined: str = ""
+    balance: str = ""
+    orders: int = 0
+    sessions: int = 0
+
+
+def _row(view: admin_users.AdminUser) -> AdminUserRow:
+    return AdminUserRow(
+        id=view.id,
+        username=view.username,
+        role=view.role,
+        active=view.is_active,
+        status="Active" if view.is_active else "Disabled",
+        joined=dt.datetime.fromtimestamp(view.created_at, dt.UTC).strftime("%Y-%m-%d"),
+        balance=format_cents(view.balance_cents),
+        orders=view.orders,
+        sessions=view.sessions,
+    )
+
+
+class AdminUsersState(rx.State):
+    """The users section."""
+
+    search: str = ""
+    rows: list[AdminUserRow] = []
+    message: str = ""
+    error: str = ""
+
+    def _deny(self) -> None:
+        self.rows, self.message, self.error = [], "", DENIED
+
+    async def _refresh(self) -> None:
+        views = await admin_call(
+            self, "users.list", None, admin_users.search_users, search=self.search, now=now()
+        )
+        self.rows = [_row(view) for view in views]
+
+    @rx.event
+    async def load(self):
+        """List the newest users."""
+        try:
+            await self._refresh()
+            self.error = ""
+        except NotAuthorized:
+            self._deny()
+
+    @rx.event
+    async def search_for(self, value):
+        """Show the users whose name contains the text."""
+        if not isinstance(value, str) or len(value) > 64:
+            if await refused(self, "users.search", value):
+                self._deny()
+            return
+        self.search = value
+        try:
+            await self._refresh()
+        except NotAuthorized:
+            self._deny()
+
+    @rx.event
+    async def set_active(self, user_id, active):
+        """Enable a user, or disable them and end all their sessions at once."""
+        if type(user_id) is not int or type(active) is not bool:
+            if await refused(self, "users.set_active", [user_id, active]):
+                self._deny()
+            return
+        try:
+            view = await admin_call(
+                self,
+                "users.enable" if active else "users.disable",
+                {"user_id": user_id},
+                admin_users.set_user_active,
+                user_id=user_id,
+                active=active,
+                now=now(),
+            )
+        except NotAuthorized:
+            self._deny()
+            return
+        except DomainError as exc:
+            self.error, self.message = str(exc), ""
+            return
+        self.error = ""
+        self.message = f"{'Enabled' if active else 'Disabled'} {view.username}."
+        await self._refresh()
