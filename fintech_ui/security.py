@@ -22,6 +22,10 @@ USERNAME_MIN, USERNAME_MAX = 3, 32
 PASSWORD_MIN, PASSWORD_MAX = 12, 128
 USERNAME_PUNCTUATION = frozenset("._-")
 JWT_ALGORITHM = "HS256"
+# Every token names who minted it and for what: a token signed with the same key by another
+# tool (or for another purpose, such as a device cookie) is not a session token.
+JWT_ISSUER = "fintech-ui"
+JWT_AUDIENCE = "fintech-ui:session"
 CLOCK_LEEWAY_SECONDS = 30
 SESSION_COOKIE = "fintech_session"  # HttpOnly: page scripts never see the token
 _COMMON_PASSWORDS_FILE = Path(__file__).parent / "data" / "common_passwords.txt"
@@ -119,6 +123,8 @@ class TokenClaims:
 def issue_token(claims: TokenClaims, *, key: bytes) -> str:
     """A signed session token carrying the given claims."""
     payload = {
+        "iss": JWT_ISSUER,
+        "aud": JWT_AUDIENCE,
         "sub": claims.sub,
         "jti": claims.jti,
         "iat": claims.iat,
@@ -131,12 +137,18 @@ def decode_token(token: object, *, key: bytes, now: int | None = None) -> TokenC
     """The claims of a genuine, unexpired token, else None; the algorithm is pinned."""
     if not isinstance(token, str) or not token or len(token) > 2048:
         return None
-    options = {"require": ["sub", "iat", "exp", "jti"]}
+    options = {"require": ["iss", "aud", "sub", "iat", "exp", "jti"]}
     try:
         # The leeway tolerates workers whose clocks differ by a few seconds; with an explicit
         # `now`, expiry is judged against it below as well.
         payload = jwt.decode(
-            token, key, algorithms=[JWT_ALGORITHM], options=options, leeway=CLOCK_LEEWAY_SECONDS
+            token,
+            key,
+            algorithms=[JWT_ALGORITHM],
+            options=options,
+            leeway=CLOCK_LEEWAY_SECONDS,
+            issuer=JWT_ISSUER,
+            audience=JWT_AUDIENCE,
         )
     except jwt.PyJWTError:
         return None

@@ -11,6 +11,8 @@ import pytest
 
 from fintech_ui.security import (
     JWT_ALGORITHM,
+    JWT_AUDIENCE,
+    JWT_ISSUER,
     PASSWORD_MAX,
     PASSWORD_MIN,
     USERNAME_MAX,
@@ -302,7 +304,14 @@ def claims() -> TokenClaims:
 
 
 def _payload(claims: TokenClaims) -> dict:
-    return {"sub": claims.sub, "jti": claims.jti, "iat": claims.iat, "exp": claims.exp}
+    return {
+        "iss": JWT_ISSUER,
+        "aud": JWT_AUDIENCE,
+        "sub": claims.sub,
+        "jti": claims.jti,
+        "iat": claims.iat,
+        "exp": claims.exp,
+    }
 
 
 def test_issue_and_decode_token_round_trip(claims):
@@ -336,7 +345,33 @@ def test_decode_token_refuses_other_algorithms(claims, algorithm):
     assert decode_token(token, key=KEY) is None
 
 
-@pytest.mark.parametrize("missing", ["sub", "iat", "exp", "jti"])
+def test_decode_token_accepts_a_token_built_by_hand_with_every_claim(claims):
+    token = jwt.encode(_payload(claims), KEY, algorithm=JWT_ALGORITHM)
+    assert decode_token(token, key=KEY) == claims
+
+
+def test_issued_token_names_issuer_and_audience(claims):
+    payload = jwt.decode(issue_token(claims, key=KEY), options={"verify_signature": False})
+    assert (payload["iss"], payload["aud"]) == (JWT_ISSUER, JWT_AUDIENCE)
+
+
+@pytest.mark.parametrize(
+    ("claim", "value"),
+    [
+        ("iss", "evil"),
+        ("aud", "evil"),
+        ("aud", "fintech-ui:device"),
+        ("aud", ["evil", "other"]),
+        ("iss", ""),
+    ],
+    ids=["iss-evil", "aud-evil", "aud-device", "aud-list", "iss-empty"],
+)
+def test_decode_token_refuses_wrong_issuer_or_audience(claims, claim, value):
+    token = jwt.encode({**_payload(claims), claim: value}, KEY, algorithm=JWT_ALGORITHM)
+    assert decode_token(token, key=KEY) is None
+
+
+@pytest.mark.parametrize("missing", ["sub", "iat", "exp", "jti", "iss", "aud"])
 def test_decode_token_refuses_missing_claim(claims, missing):
     payload = {k: v for k, v in _payload(claims).items() if k != missing}
     token = jwt.encode(payload, KEY, algorithm=JWT_ALGORITHM)
