@@ -173,7 +173,13 @@ def fund() -> Callable[[ApiUser, int], None]:
         with session_scope() as db:
             while cents > 0:
                 step = min(cents, ledger.MAX_DEPOSIT_CENTS)
-                ledger.deposit(db, user_id=user.id, amount_cents=step, now=int(time.time()))
+                ledger.deposit(
+                    db,
+                    idempotency_key=uuid.uuid4().hex,
+                    user_id=user.id,
+                    amount_cents=step,
+                    now=int(time.time()),
+                )
                 cents -= step
 
     return _fund

@@ -19,6 +19,7 @@ import os
 import shutil
 import sys
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -249,7 +250,13 @@ def fund_user():
 
     def _fund(user_id: int, cents: int) -> None:
         with session_scope() as db:
-            ledger.deposit(db, user_id=user_id, amount_cents=cents, now=int(time.time()))
+            ledger.deposit(
+                db,
+                idempotency_key=uuid.uuid4().hex,
+                user_id=user_id,
+                amount_cents=cents,
+                now=int(time.time()),
+            )
 
     return _fund
 

@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -82,8 +83,16 @@ def _prepare(engine: Engine) -> tuple[int, int]:
         db.flush()
         db.add(Account(user_id=user.id, balance_cents=0))
         db.flush()
-        deposit(db, user_id=user.id, amount_cents=BALANCE // 2, now=T0)
-        deposit(db, user_id=user.id, amount_cents=BALANCE // 2, now=T0 + 1)
+        deposit(
+            db, idempotency_key=uuid.uuid4().hex, user_id=user.id, amount_cents=BALANCE // 2, now=T0
+        )
+        deposit(
+            db,
+            idempotency_key=uuid.uuid4().hex,
+            user_id=user.id,
+            amount_cents=BALANCE // 2,
+            now=T0 + 1,
+        )
         total = 0
         for sku, (price, stock, quantity) in PRODUCTS.items():
             item = Item(

@@ -162,7 +162,9 @@ def make_user(scope) -> Callable[..., int]:
             left = balance_cents
             while left > 0:
                 step = min(left, MAX_DEPOSIT_CENTS)
-                deposit(db, user_id=user.id, amount_cents=step, now=T0)
+                deposit(
+                    db, idempotency_key=uuid.uuid4().hex, user_id=user.id, amount_cents=step, now=T0
+                )
                 left -= step
             return user.id
 

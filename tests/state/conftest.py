@@ -220,7 +220,13 @@ def deposit_cents(user_id: int, cents: int) -> None:
     with session_scope() as db:
         while cents > 0:
             part = min(cents, ledger.MAX_DEPOSIT_CENTS)
-            ledger.deposit(db, user_id=user_id, amount_cents=part, now=int(time.time()))
+            ledger.deposit(
+                db,
+                idempotency_key=uuid.uuid4().hex,
+                user_id=user_id,
+                amount_cents=part,
+                now=int(time.time()),
+            )
             cents -= part
 
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import time
+import unicodedata
 
+import bcrypt
 import jwt
 import pytest
 
+from fintech_ui.errors import DomainError
 from fintech_ui.security import (
     JWT_ALGORITHM,
     JWT_AUDIENCE,
@@ -17,12 +22,14 @@ from fintech_ui.security import (
     PASSWORD_MIN,
     USERNAME_MAX,
     USERNAME_MIN,
+    PasswordMatch,
     PolicyError,
     TokenClaims,
     check_password_policy,
     decode_token,
     hash_password,
     issue_token,
+    match_password,
     normalize_username,
     safe_next_path,
     username_key,
@@ -467,3 +474,69 @@ def test_safe_next_path_refuses_and_returns_default(raw):
 
 def test_safe_next_path_default_is_root():
     assert safe_next_path("https://evil.com") == "/"
+
+
+# --- Unicode normalisation of passwords (issue 10, defect 9) ---------------------------
+
+COMPOSED = "Crème brûlée à la carte"  # NFC: each accented letter is one code point
+DECOMPOSED = unicodedata.normalize("NFD", COMPOSED)
+
+
+def _legacy_hash(password: str) -> str:
+    """A hash made as before normalisation existed: of the password exactly as typed."""
+    prehashed = base64.b64encode(
+        hmac.new(PEPPER, password.encode("utf-8"), hashlib.sha256).digest()
+    )
+    return bcrypt.hashpw(prehashed, bcrypt.gensalt(ROUNDS)).decode("ascii")
+
+
+def test_password_typed_decomposed_verifies_against_hash_of_composed_form():
+    assert verify_password(DECOMPOSED, _hash(COMPOSED), pepper=PEPPER) is True
+
+
+def test_password_typed_composed_verifies_against_hash_of_decomposed_form():
+    assert verify_password(COMPOSED, _hash(DECOMPOSED), pepper=PEPPER) is True
+
+
+def test_password_policy_returns_the_composed_form():
+    assert check_password_policy(DECOMPOSED, "alice") == COMPOSED
+
+
+def test_password_policy_counts_length_after_normalising():
+    # 12 accented letters typed decomposed are 24 code points but 12 characters.
+    twelve = unicodedata.normalize("NFD", "éàüöçñõåîêâô")
+    assert len(twelve) == 24
+    assert check_password_policy(twelve, "alice") == unicodedata.normalize("NFC", twelve)
+    over = unicodedata.normalize("NFD", "é" * (PASSWORD_MAX // 2 + 1))
+    assert len(unicodedata.normalize("NFC", over)) <= PASSWORD_MAX
+    assert check_password_policy(over, "alice") == unicodedata.normalize("NFC", over)
+
+
+@pytest.mark.parametrize(
+    ("stored", "typed"),
+    [(DECOMPOSED, DECOMPOSED), (DECOMPOSED, COMPOSED)],
+    ids=["typed-as-stored", "typed-composed"],
+)
+def test_legacy_hash_of_decomposed_password_matches_once_and_asks_for_rehash(stored, typed):
+    match = match_password(typed, _legacy_hash(stored), pepper=PEPPER)
+    assert match == PasswordMatch(ok=True, needs_rehash=True)
+
+
+def test_new_hash_matches_without_rehash():
+    assert match_password(DECOMPOSED, _hash(DECOMPOSED), pepper=PEPPER) == PasswordMatch(
+        ok=True, needs_rehash=False
+    )
+
+
+def test_legacy_hash_refuses_wrong_password():
+    assert match_password(COMPOSED + "x", _legacy_hash(DECOMPOSED), pepper=PEPPER).ok is False
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\x1b[31m", "\x7f", "\u0085", "\ud800"])
+def test_password_policy_names_control_characters(bad):
+    with pytest.raises(PolicyError, match="Password must not contain control characters"):
+        check_password_policy(STRONG + bad, "alice")
+
+
+def test_policy_error_is_a_domain_error():
+    assert issubclass(PolicyError, DomainError)
