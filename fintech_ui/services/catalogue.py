@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
+from fintech_ui.errors import DomainError
 from fintech_ui.models import CATEGORIES, Item
+from fintech_ui.text import refuse_control_characters
 
 PAGE_SIZE = 12
 MAX_SEARCH_CHARS = 100
@@ -25,7 +27,7 @@ SORTS = {
 }
 
 
-class CatalogueError(ValueError):
+class CatalogueError(DomainError):
     """A catalogue request that cannot be answered; the message is safe to show."""
 
 
@@ -61,6 +63,8 @@ def make_query(
     """Check each parameter strictly; CatalogueError names the first one that is wrong."""
     if not isinstance(search, str) or len(search) > MAX_SEARCH_CHARS:
         raise CatalogueError(f"Search for at most {MAX_SEARCH_CHARS} characters.")
+    # A NUL is a 500 on PostgreSQL and matches everything on SQLite: refuse, do not strip.
+    refuse_control_characters(search, field="Search", error=CatalogueError)
     if not isinstance(category, str) or category not in ("", *CATEGORIES):
         raise CatalogueError("Unknown category.")
     if not isinstance(sort, str) or sort not in SORTS:
