@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,15 @@ class Settings:
     cookie_secure: bool | None  # None: decide per request from the scheme
     redis_url: str
     environment: str  # development, production or test
+    # Origins allowed to open the websocket and call the API from a browser; ("*",): any.
+    allowed_origins: tuple[str, ...] = ("*",)
+    # Password jobs (bcrypt) waiting or running at once before "busy"; 0: 4 per bcrypt thread.
+    password_queue_limit: int = 0
+
+    @property
+    def production(self) -> bool:
+        """True under FINTECH_ENV=production: strict start-up checks and security headers."""
+        return self.environment == "production"
 
 
 def _int_env(name: str, default: int, low: int, high: int) -> int:
@@ -63,8 +73,32 @@ def _bool_env(name: str) -> bool | None:
     raise ConfigError(f"{name} must be true, false or auto, got {raw!r}")
 
 
-def _load_key(env_name: str, file: Path) -> bytes:
-    """A key from the environment, else from `file`, else freshly generated into `file` (0600)."""
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|\*", re.ASCII)
+
+
+def _origins_env(production: bool) -> tuple[str, ...]:
+    raw = os.environ.get("FINTECH_ALLOWED_ORIGINS", "")
+    origins = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+    for origin in origins:
+        if not _ORIGIN.fullmatch(origin):
+            raise ConfigError(
+                f"FINTECH_ALLOWED_ORIGINS must list origins such as https://invest.example.com, "
+                f"got {origin!r}"
+            )
+    # Any origin may then drive a logged-in user's websocket: never acceptable in production.
+    if production and (not origins or "*" in origins):
+        raise ConfigError(
+            "FINTECH_ALLOWED_ORIGINS must name the site's origins in production (not * or unset)"
+        )
+    return origins or ("*",)
+
+
+def _load_key(env_name: str, file: Path, *, may_generate: bool = True) -> bytes:
+    """A key from the environment, else from `file`, else freshly generated into `file` (0600).
+
+    In production a key must be given (the variable, or a file the operator put in place):
+    a generated one would differ on every machine and vanish with a lost data directory.
+    """
     raw = os.environ.get(env_name)
     if raw is not None:
         key = raw.encode()
@@ -76,13 +110,18 @@ def _load_key(env_name: str, file: Path) -> bytes:
         if len(key) < MIN_KEY_BYTES:
             raise ConfigError(f"{file} holds a key shorter than {MIN_KEY_BYTES} bytes")
         return key
+    if not may_generate:
+        raise ConfigError(
+            f"{env_name} must be set in production (or the key placed in {file}); "
+            "a generated key is refused"
+        )
     file.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48).encode()  # 48 random bytes, 64 characters
     # O_EXCL: two workers starting together must not each write a different key.
     try:
         fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        return _load_key(env_name, file)
+        return _load_key(env_name, file, may_generate=False)
     with os.fdopen(fd, "wb") as handle:
         handle.write(key)
     return key
@@ -103,13 +142,18 @@ def load_settings() -> Settings:
         raise ConfigError(f"FINTECH_ENV must be one of {', '.join(ENVIRONMENTS)}")
     # A cheap bcrypt cost makes stolen hashes cheap to crack: only the test suite may lower it.
     min_rounds = 4 if environment == "test" else 10
+    production = environment == "production"
     idle = _int_env("FINTECH_SESSION_IDLE_MINUTES", 30, 1, 24 * 60) * 60
     absolute = _int_env("FINTECH_SESSION_MAX_HOURS", 12, 1, 24 * 30) * 3600
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
-        secret_key=_load_key("FINTECH_SECRET_KEY", data_dir / "secret.key"),
-        password_pepper=_load_key("FINTECH_PASSWORD_PEPPER", data_dir / "pepper.key"),
+        secret_key=_load_key(
+            "FINTECH_SECRET_KEY", data_dir / "secret.key", may_generate=not production
+        ),
+        password_pepper=_load_key(
+            "FINTECH_PASSWORD_PEPPER", data_dir / "pepper.key", may_generate=not production
+        ),
         bcrypt_rounds=_int_env("FINTECH_BCRYPT_ROUNDS", 12, min_rounds, 16),
         session_idle_seconds=idle,
         session_absolute_seconds=max(absolute, idle),
@@ -118,6 +162,8 @@ def load_settings() -> Settings:
         cookie_secure=_bool_env("FINTECH_COOKIE_SECURE"),
         redis_url=os.environ.get("FINTECH_REDIS_URL", "").strip(),
         environment=environment,
+        allowed_origins=_origins_env(production),
+        password_queue_limit=_int_env("FINTECH_PASSWORD_QUEUE_LIMIT", 0, 0, 100_000),
     )
 
 
