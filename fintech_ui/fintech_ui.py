@@ -7,7 +7,7 @@ from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from fintech_ui import session_cookie
+from fintech_ui import log_hygiene, security_headers, session_cookie
 from fintech_ui.api import api
 from fintech_ui.db import DatabaseNotReady, check_ready, check_redis
 from fintech_ui.pages import account, cart, index, login, orders, register
@@ -25,6 +25,7 @@ except (ConfigError, DatabaseNotReady) as exc:
     raise SystemExit(f"Fintech UI cannot start: {exc}") from None
 
 logger = logging.getLogger("fintech_ui")
+log_hygiene.install()  # no credentials, no megabytes, no floods from hostile events in the log
 
 
 def _on_backend_error(exception: Exception) -> rx.event.EventSpec:
@@ -52,7 +53,12 @@ def _on_backend_error(exception: Exception) -> rx.event.EventSpec:
 app = rx.App(
     backend_exception_handler=_on_backend_error,
     head_components=[rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml")],
-    api_transformer=Starlette(routes=[*session_cookie.routes, Mount("/api", app=api)]),
+    api_transformer=[
+        Starlette(routes=[*session_cookie.routes, Mount("/api", app=api)]),
+        security_headers.transformer(
+            enabled=get_settings().production, allowed_origins=get_settings().allowed_origins
+        ),
+    ],
 )
 
 COMMON = [AuthState.sync_session, CartState.load]

@@ -51,7 +51,6 @@ def normalize_username(raw: object) -> str:
         raise PolicyError("Username must be text.")
     if len(raw) > 4 * USERNAME_MAX:  # refuse before normalising huge input
         raise PolicyError(f"Username must be {USERNAME_MIN}–{USERNAME_MAX} characters long.")
-    refuse_control_characters(raw, field="Username", error=PolicyError)
     name = unicodedata.normalize("NFKC", raw)
     # Control and invisible format characters (zero-width joiners, bidi overrides) let
     # two names look identical on screen, so they are refused rather than stripped.
