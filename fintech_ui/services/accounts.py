@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 from dataclasses import dataclass
 
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from fintech_ui.errors import DomainError
-from fintech_ui.models import Account, User
+from fintech_ui.models import Account, PasswordReset, User
 from fintech_ui.security import (
     PolicyError,
     check_new_username,
@@ -24,7 +26,7 @@ from fintech_ui.security import (
     username_skeleton,
 )
 from fintech_ui.services import throttle
-from fintech_ui.services.sessions import revoke_user_sessions
+from fintech_ui.services.sessions import end_other_sessions, revoke_user_sessions
 from fintech_ui.settings import Settings
 
 INVALID_LOGIN = "Invalid username or password"
@@ -168,3 +170,157 @@ def disable_user(db: Session, *, user_id: int, now: int) -> None:
         user.is_active = False
         db.add(user)
         revoke_user_sessions(db, user_id=user_id, now=now)
+
+
+# --- changing and resetting a password -------------------------------------------------
+
+RESET_TOKEN_SECONDS = 30 * 60
+RESET_PAGE = "/reset-password"
+
+
+class WrongPassword(DomainError):
+    """The current password given to confirm a change is not the account's."""
+
+
+class PasswordChangeThrottled(DomainError):
+    """Too many wrong current passwords lately; `retry_after` says how long to wait."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(f"Too many attempts. Try again in {retry_after} seconds.")
+        self.retry_after = retry_after
+
+
+class ResetTokenInvalid(DomainError):
+    """The reset link is unknown, used already or expired."""
+
+
+class NoSuchUser(DomainError):
+    """The operator named a user that does not exist."""
+
+
+@dataclass(frozen=True)
+class PasswordChanged:
+    """A password was set; `sessions_ended` other logins of the user were ended at once."""
+
+    username: str
+    sessions_ended: int
+
+
+def _set_password(db: Session, user: User, password: str, settings: Settings) -> None:
+    user.password_hash = hash_password(
+        password, pepper=settings.password_pepper, rounds=settings.bcrypt_rounds
+    )
+    db.add(user)
+    # A reset link handed out earlier must not undo the new password.
+    db.exec(delete(PasswordReset).where(col(PasswordReset.user_id) == user.id))
+
+
+def change_password(
+    db: Session,
+    *,
+    user_id: int,
+    current_password: object,
+    new_password: object,
+    keep_session_id: int | None,
+    settings: Settings,
+    now: int,
+) -> PasswordChanged:
+    """Set a new password (registration's policy) after proving the current one; every other
+    session of the user ends at once, `keep_session_id` (the one asking) stays.
+
+    A wrong current password counts against the account like a failed login, committed
+    before bcrypt, so a stolen session cannot be used to guess the password at speed.
+    """
+    user = db.get(User, user_id)
+    if user is None or not user.is_active:
+        raise WrongPassword("Your session has ended. Log in again.")
+    new = check_password_policy(new_password, user.username)
+    key = user.username_key
+    throttle.serialise(db, f"user:{key}")
+    wait = throttle.account_retry_after(db, account=key, now=now)
+    if wait:
+        raise PasswordChangeThrottled(wait)
+    throttle.record_account_failure(db, account=key, now=now)
+    db.commit()
+    valid = isinstance(current_password, str) and 0 < len(current_password) <= 1024
+    match = match_password(
+        current_password if valid else "", user.password_hash, pepper=settings.password_pepper
+    )
+    if not (valid and match.ok):
+        raise WrongPassword("The current password is not right.")
+    throttle.forgive_account(db, account=key)
+    if match_password(new, user.password_hash, pepper=settings.password_pepper).ok:
+        raise PolicyError("The new password must differ from the current one.")
+    _set_password(db, user, new, settings)
+    ended = end_other_sessions(db, user_id=user.id, keep_session_id=keep_session_id, now=now)
+    return PasswordChanged(username=user.username, sessions_ended=ended)
+
+
+def _reset_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_reset_token(db: Session, *, username: object, now: int) -> str:
+    """A single-use password-reset token for `username`, valid 30 minutes (operator tool).
+
+    Only its SHA-256 is stored, so a copy of the database cannot reset anyone's password;
+    a new token replaces any earlier one of the user.
+    """
+    try:
+        key = username_key(normalize_username(username))
+    except PolicyError:
+        raise NoSuchUser(f"No such user: {username}") from None
+    user = db.exec(select(User).where(User.username_key == key)).first()
+    if user is None:
+        raise NoSuchUser(f"No such user: {username}")
+    token = secrets.token_urlsafe(32)
+    db.exec(
+        delete(PasswordReset).where(
+            (col(PasswordReset.user_id) == user.id) | (col(PasswordReset.expires_at) <= now)
+        )
+    )
+    db.add(
+        PasswordReset(
+            token_hash=_reset_hash(token), user_id=user.id, expires_at=now + RESET_TOKEN_SECONDS
+        )
+    )
+    db.flush()
+    return token
+
+
+def reset_link(token: str, base_url: str = "") -> str:
+    """The page where the user sets a new password with `token`."""
+    return f"{base_url.rstrip('/')}{RESET_PAGE}?token={token}"
+
+
+def reset_password(
+    db: Session, *, token: object, new_password: object, settings: Settings, now: int
+) -> PasswordChanged:
+    """Set a new password with a reset token: the token works once, and every session of the
+    user ends (whoever held them no longer knows the password)."""
+    invalid = ResetTokenInvalid(
+        "This password-reset link is invalid or has expired. Ask for a new one."
+    )
+    if not isinstance(token, str) or not 20 <= len(token) <= 100:
+        raise invalid
+    found = db.exec(
+        select(PasswordReset, User)
+        .join(User, col(User.id) == PasswordReset.user_id)
+        .where(PasswordReset.token_hash == _reset_hash(token), PasswordReset.expires_at > now)
+    ).first()
+    if found is None:
+        raise invalid
+    reset, user = found
+    new = check_password_policy(new_password, user.username)  # a refusal keeps the link usable
+    # The conditional delete is the claim: of two simultaneous uses only one deletes.
+    claimed = db.exec(
+        delete(PasswordReset).where(
+            col(PasswordReset.token_hash) == reset.token_hash, col(PasswordReset.expires_at) > now
+        )
+    )
+    if claimed.rowcount != 1:
+        raise invalid
+    _set_password(db, user, new, settings)
+    ended = end_other_sessions(db, user_id=user.id, keep_session_id=None, now=now)
+    throttle.forgive_account(db, account=user.username_key)
+    return PasswordChanged(username=user.username, sessions_ended=ended)

@@ -18,14 +18,33 @@ from fintech_ui.settings import Settings
 TOUCH_EVERY_SECONDS = 30  # refresh last_seen_at at most this often, to spare the database
 
 
-def create_session(db: Session, *, user: User, settings: Settings, now: int) -> str:
-    """Open a new session for `user` and return its signed token."""
+SESSION_KINDS = ("browser", "api")
+
+
+def create_session(
+    db: Session,
+    *,
+    user: User,
+    settings: Settings,
+    now: int,
+    kind: str = "browser",
+    address: str = "",
+) -> str:
+    """Open a new session for `user` and return its signed token.
+
+    `kind` ("browser": the cookie; "api": a bearer token) and `address` are shown to the user
+    in their list of active sessions.
+    """
+    if kind not in SESSION_KINDS:
+        raise ValueError(f"unknown session kind {kind!r}")
     row = AuthSession(
         jti=secrets.token_urlsafe(24),
         user_id=user.id,
         created_at=now,
         last_seen_at=now,
         expires_at=now + settings.session_absolute_seconds,
+        kind=kind,
+        address=address[:64],
     )
     db.add(row)
     db.flush()
@@ -126,6 +145,71 @@ def revoke_user_sessions(db: Session, *, user_id: int, now: int) -> None:
         .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
         .values(revoked_at=now)
     )
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """One live login of the user, as the security page lists it."""
+
+    id: int
+    kind: str  # "browser" or "api"
+    address: str
+    started_at: int
+    last_seen_at: int
+    this_device: bool
+
+
+def list_sessions(
+    db: Session, *, user_id: int, current_session_id: int | None, settings: Settings, now: int
+) -> list[SessionView]:
+    """The user's live sessions, most recently active first; the caller's own is marked."""
+    rows = db.exec(
+        select(AuthSession)
+        .where(
+            AuthSession.user_id == user_id,
+            col(AuthSession.revoked_at).is_(None),
+            col(AuthSession.expires_at) > now,
+            col(AuthSession.last_seen_at) > now - settings.session_idle_seconds,
+        )
+        .order_by(col(AuthSession.last_seen_at).desc(), col(AuthSession.id).desc())
+    ).all()
+    return [
+        SessionView(
+            id=row.id,
+            kind=row.kind,
+            address=row.address,
+            started_at=row.created_at,
+            last_seen_at=row.last_seen_at,
+            this_device=row.id == current_session_id,
+        )
+        for row in rows
+    ]
+
+
+def end_session(db: Session, *, user_id: int, session_id: object, now: int) -> bool:
+    """End one of the user's own sessions; False when it is not theirs or already over."""
+    if type(session_id) is not int:
+        return False
+    result = db.exec(
+        update(AuthSession)
+        .where(
+            col(AuthSession.id) == session_id,
+            col(AuthSession.user_id) == user_id,
+            col(AuthSession.revoked_at).is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    return result.rowcount == 1
+
+
+def end_other_sessions(db: Session, *, user_id: int, keep_session_id: int | None, now: int) -> int:
+    """End every session of the user but `keep_session_id` (None: all); how many ended."""
+    query = update(AuthSession).where(
+        col(AuthSession.user_id) == user_id, col(AuthSession.revoked_at).is_(None)
+    )
+    if keep_session_id is not None:
+        query = query.where(col(AuthSession.id) != keep_session_id)
+    return db.exec(query.values(revoked_at=now)).rowcount
 
 
 def _code_hash(code: str) -> str:

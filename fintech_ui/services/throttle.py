@@ -89,6 +89,26 @@ def retry_after(db: Session, *, account: str | None, address: str, now: int) -> 
     return max(by_account, _retry_after(db, ADDRESS, address[:128], now))
 
 
+def account_retry_after(db: Session, *, account: str, now: int) -> int:
+    """Seconds until the account may be tried again (password change: no address applies)."""
+    return _retry_after(db, ACCOUNT, account[:128], now)
+
+
+def record_account_failure(db: Session, *, account: str, now: int) -> None:
+    """Count a wrong current password (password change) against the account alone."""
+    db.add(LoginFailure(scope=ACCOUNT.scope, key=account[:128], at=now))
+    db.flush()
+
+
+def forgive_account(db: Session, *, account: str) -> None:
+    """The account's owner proved the password: forget its failures."""
+    db.exec(
+        delete(LoginFailure).where(
+            col(LoginFailure.scope) == ACCOUNT.scope, col(LoginFailure.key) == account[:128]
+        )
+    )
+
+
 def registration_retry_after(db: Session, *, address: str, now: int) -> int:
     """Seconds until this address may try to register again (0: now)."""
     return _retry_after(db, REGISTER, address[:128], now)

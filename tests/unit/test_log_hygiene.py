@@ -130,3 +130,15 @@ def test_install_puts_one_filter_on_reflex_loggers(monkeypatch):
 
 def test_reflex_loggers_are_covered():
     assert {"reflex.app", "reflex_base.event.processor.event_processor"} <= set(log_hygiene.LOGGERS)
+
+
+def test_reflex_tokenless_socket_warning_reaches_the_log_without_the_password(caplog):
+    install()
+    with caplog.at_level(logging.WARNING, logger="reflex.app"):
+        logging.getLogger("reflex.app").warning(
+            f"Received event from session s1 with no associated token. This may indicate a "
+            f"bug. Event data: {TOKENLESS_EVENT}"
+        )
+    [record] = [r for r in caplog.records if r.name == "reflex.app"]
+    assert SECRET not in record.getMessage()
+    assert "log_in" in record.getMessage()
