@@ -1,7 +1,8 @@
 """Fixtures that run a service test on SQLite and on PostgreSQL.
 
 `database_url` is a freshly migrated database of the test's own: a temporary SQLite file, or
-a new PostgreSQL schema (dropped afterwards) that the URL selects through `search_path`.
+a new PostgreSQL schema (dropped afterwards) in a database of the test run's own, selected
+through `search_path`.
 `engine` is `make_engine` on it, and `scope` a factory of transactions that behaves like
 `fintech_ui.db.session_scope` but on this engine. `make_user`, `make_item`, `snapshot` and
 `check_invariants` build data and check the whole database through `scope`.
@@ -12,6 +13,7 @@ FINTECH_REQUIRE_SERVICES=1 (as in CI): then they fail.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import itertools
 import os
@@ -21,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, text
+from sqlalchemy import create_engine, func, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, col, select
@@ -69,6 +71,34 @@ def _postgres_server() -> tuple[str | None, str]:
     return None, "; ".join(reasons)
 
 
+@functools.cache
+def _run_database(server: str) -> str:
+    """A database of this test run's own on `server`, with pg_trgm in its public schema,
+    dropped at exit.
+
+    Left to migration 0003 in a shared database, pg_trgm lands in the first test schema that
+    runs it and dies with that schema, under every other test (and every other run on the
+    same server) still using it: "operator class gin_trgm_ops does not exist".
+    """
+    name = f"fintech_s_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    engine = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with engine.connect() as connection:
+        connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
+    engine.dispose()
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    atexit.register(drop)
+    return url
+
+
 def _require_postgres() -> str:
     url, reason = _postgres_server()
     if url is None:
@@ -76,7 +106,7 @@ def _require_postgres() -> str:
         if os.environ.get("FINTECH_REQUIRE_SERVICES") == "1":
             pytest.fail(f"{message} but FINTECH_REQUIRE_SERVICES=1", pytrace=False)
         pytest.skip(message)
-    return url
+    return _run_database(url)
 
 
 @contextmanager
@@ -88,7 +118,8 @@ def _postgres_schema() -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
         separator = "&" if "?" in base else "?"
-        yield f"{base}{separator}options=-csearch_path%3D{schema}"
+        # public second: it holds pg_trgm for every test schema of the run
+        yield f"{base}{separator}options=-csearch_path%3D{schema},public"
     finally:
         with admin.connect() as connection:
             # A connection leaked by a failed test must not hang the whole run.

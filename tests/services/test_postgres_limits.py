@@ -5,6 +5,7 @@ PostgreSQL's INTEGER is 32-bit: before migration 0005 these raised NumericValueO
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel, select
@@ -82,3 +83,58 @@ def test_user_created_after_2038(scope):
         )
     with scope(read_only=True) as db:
         assert db.exec(select(User.created_at).where(User.username == "future")).one() == AFTER_2038
+
+
+def _alembic(database_url: str):
+    from alembic.config import Config
+
+    from fintech_ui.db import MIGRATIONS_DIR
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["database_url"] = database_url
+    return config
+
+
+def test_migration_0005_downgrades_and_upgrades_again_keeping_rows(database_url, scope, make_user):
+    from alembic import command
+
+    user_id = make_user("keeper")
+    command.downgrade(_alembic(database_url), "0003")
+    command.upgrade(_alembic(database_url), "head")
+    with scope(read_only=True) as db:
+        user = db.get(User, user_id)
+        assert (user.username, user.username_skeleton) == ("keeper", "keeper")
+
+
+def test_migration_0005_gives_existing_look_alikes_one_skeleton(database_url, scope):
+    from alembic import command
+
+    from fintech_ui.db import make_engine
+
+    command.downgrade(_alembic(database_url), "0003")
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            users = sa.table(
+                "users",
+                *(sa.column(c) for c in ("username", "username_key", "password_hash")),
+                sa.column("is_active", sa.Boolean),
+                sa.column("created_at"),
+            )
+            for name in ("admln", "adm1n", "other"):
+                connection.execute(
+                    users.insert().values(
+                        username=name,
+                        username_key=name,
+                        password_hash="x",
+                        is_active=True,
+                        created_at=1,
+                    )
+                )
+    finally:
+        engine.dispose()
+    command.upgrade(_alembic(database_url), "head")
+    with scope(read_only=True) as db:
+        rows = db.exec(select(User.username, User.username_skeleton).order_by(User.id)).all()
+    assert rows == [("admln", "adm1n"), ("adm1n", None), ("other", "other")]
