@@ -7,7 +7,7 @@ often as they like. `install()` puts a filter on those loggers (and the app's ow
 
 * redacts the value of every password-, secret- or token-like field in the message and in
   the exception text;
-* truncates each record to MAX_CHARS (message and traceback each);
+* truncates each message to MAX_CHARS and each traceback to MAX_TRACEBACK_CHARS;
 * lets at most BURST records through per call site in each WINDOW_SECONDS and then reports,
   once the window ends, how many it dropped.
 """
@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterable
 
 MAX_CHARS = 2048
+MAX_TRACEBACK_CHARS = 8192  # frames are our code, bounded; the exception text may be hostile
 BURST = 20
 WINDOW_SECONDS = 60.0
 REDACTED = "***"
@@ -34,9 +35,10 @@ LOGGERS = (
     "fintech_ui",
 )
 
-# Bounded repeats keep every pattern linear in the text's length.
+# Starting only at a word's first character, with bounded repeats, keeps every pattern fast.
 _SENSITIVE = (
-    r"[\w-]{0,40}?(?:passw(?:or)?d|passwd|pwd|secret|token|pepper|authorization|cookie)[\w-]{0,40}"
+    r"(?<![\w-])[\w-]{0,40}?"
+    r"(?:passw(?:or)?d|passwd|pwd|secret|token|pepper|authorization|cookie)[\w-]{0,40}"
 )
 # 'password': 'x' / "new_password": "x" / password='x' (Python reprs and JSON)
 _QUOTED = re.compile(
@@ -70,16 +72,16 @@ def truncate(text: str, limit: int = MAX_CHARS) -> str:
     return f"{text[:limit]}… [{len(text) - limit} characters truncated]"
 
 
-def _clean(text: str) -> str:
-    """Redacted and at most about MAX_CHARS long, whatever the size of `text`.
+def _clean(text: str, limit: int = MAX_CHARS) -> str:
+    """Redacted and at most about `limit` long, whatever the size of `text`.
 
     Cut before redacting (the patterns cost time per character); a value cut in half is
     still redacted, its closing quote being optional.
     """
-    cleaned = redact(text[: 2 * MAX_CHARS])
-    if len(text) <= MAX_CHARS and len(cleaned) <= MAX_CHARS:
+    cleaned = redact(text[: 2 * limit])
+    if len(text) <= limit and len(cleaned) <= limit:
         return cleaned
-    return f"{cleaned[:MAX_CHARS]}… [{max(0, len(text) - MAX_CHARS)} characters truncated]"
+    return f"{cleaned[:limit]}… [{max(0, len(text) - limit)} characters truncated]"
 
 
 class HygieneFilter(logging.Filter):
@@ -127,9 +129,10 @@ class HygieneFilter(logging.Filter):
             message += f" [{dropped} similar messages suppressed]"
         record.msg, record.args = message, ()
         if record.exc_info and not record.exc_text:
-            record.exc_text = truncate(redact(logging.Formatter().formatException(record.exc_info)))
+            traceback = logging.Formatter().formatException(record.exc_info)
+            record.exc_text = _clean(traceback, MAX_TRACEBACK_CHARS)
         elif record.exc_text:
-            record.exc_text = truncate(redact(record.exc_text))
+            record.exc_text = _clean(record.exc_text, MAX_TRACEBACK_CHARS)
         return True
 
 

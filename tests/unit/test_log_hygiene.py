@@ -8,7 +8,13 @@ import logging
 import pytest
 
 from fintech_ui import log_hygiene
-from fintech_ui.log_hygiene import MAX_CHARS, HygieneFilter, install, redact
+from fintech_ui.log_hygiene import (
+    MAX_CHARS,
+    MAX_TRACEBACK_CHARS,
+    HygieneFilter,
+    install,
+    redact,
+)
 
 SECRET = "Velvet-Harbour-Lantern-73"
 
@@ -92,7 +98,7 @@ def test_traceback_is_redacted_and_truncated(logged):
     except ValueError:
         logger.exception("event handler failed")
     assert SECRET not in output()
-    assert len(output()) < 2 * MAX_CHARS + 400
+    assert len(output()) < MAX_CHARS + MAX_TRACEBACK_CHARS + 400
 
 
 def test_repeated_messages_are_rate_limited_and_counted(logged, clock):
