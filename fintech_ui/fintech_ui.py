@@ -56,7 +56,8 @@ app = rx.App(
     api_transformer=[
         Starlette(routes=[*session_cookie.routes, Mount("/api", app=api)]),
         security_headers.transformer(
-            enabled=get_settings().production, allowed_origins=get_settings().allowed_origins
+            enabled=get_settings().security_headers,
+            allowed_origins=get_settings().allowed_origins,
         ),
     ],
 )

@@ -42,6 +42,8 @@ class Settings:
     allowed_origins: tuple[str, ...] = ("*",)
     # Password jobs (bcrypt) waiting or running at once before "busy"; 0: 4 per bcrypt thread.
     password_queue_limit: int = 0
+    # CSP, nosniff, Referrer-Policy … on every response (always in production).
+    security_headers: bool = False
 
     @property
     def production(self) -> bool:
@@ -63,6 +65,7 @@ def _int_env(name: str, default: int, low: int, high: int) -> int:
 
 
 def _bool_env(name: str) -> bool | None:
+    """True, False, or None for "auto" (the default)."""
     raw = os.environ.get(name, "auto").strip().lower()
     if raw in ("", "auto"):
         return None
@@ -127,6 +130,13 @@ def _load_key(env_name: str, file: Path, *, may_generate: bool = True) -> bytes:
     return key
 
 
+def _security_headers_env(production: bool) -> bool:
+    wanted = _bool_env("FINTECH_SECURITY_HEADERS")
+    if production and wanted is False:
+        raise ConfigError("FINTECH_SECURITY_HEADERS cannot be turned off in production")
+    return production if wanted is None else wanted
+
+
 def load_settings() -> Settings:
     """Read and validate the environment; raises ConfigError naming the bad variable."""
     data_dir = Path(os.environ.get("FINTECH_DATA_DIR", PROJECT_ROOT / "data")).resolve()
@@ -164,6 +174,7 @@ def load_settings() -> Settings:
         environment=environment,
         allowed_origins=_origins_env(production),
         password_queue_limit=_int_env("FINTECH_PASSWORD_QUEUE_LIMIT", 0, 0, 100_000),
+        security_headers=_security_headers_env(production),
     )
 
 

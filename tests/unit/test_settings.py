@@ -273,3 +273,29 @@ def test_malformed_origin_is_refused(data_dir, monkeypatch, origins):
 def test_origins_are_listed_without_spaces_or_trailing_slash(data_dir, monkeypatch):
     monkeypatch.setenv("FINTECH_ALLOWED_ORIGINS", " https://a.example/ , http://localhost:8000 ")
     assert load_settings().allowed_origins == ("https://a.example", "http://localhost:8000")
+
+
+@pytest.mark.parametrize(
+    ("environment", "value", "expected"),
+    [
+        ("production", None, True),
+        ("production", "true", True),
+        ("development", None, False),
+        ("development", "true", True),
+        ("test", "1", True),
+        ("test", "false", False),
+    ],
+)
+def test_security_headers_are_on_in_production_and_on_request(
+    production, environment, value, expected
+):
+    production.setenv("FINTECH_ENV", environment)
+    if value is not None:
+        production.setenv("FINTECH_SECURITY_HEADERS", value)
+    assert load_settings().security_headers is expected
+
+
+def test_security_headers_cannot_be_turned_off_in_production(production):
+    production.setenv("FINTECH_SECURITY_HEADERS", "false")
+    with pytest.raises(ConfigError, match="FINTECH_SECURITY_HEADERS"):
+        load_settings()
