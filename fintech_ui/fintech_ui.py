@@ -57,7 +57,7 @@ app = rx.App(
         Starlette(routes=[*session_cookie.routes, Mount("/api", app=api)]),
         security_headers.transformer(
             enabled=get_settings().security_headers,
-            allowed_origins=get_settings().allowed_origins,
+            allowed_origins=[*get_settings().allowed_origins, rx.config.get_config().api_url],
         ),
     ],
 )

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
+from urllib.parse import urlsplit
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -30,9 +31,15 @@ def _websocket_origin(origin: str) -> str:
 
 
 def content_security_policy(allowed_origins: Iterable[str] = ()) -> str:
-    """The CSP header value; `allowed_origins` (site origins) are added where 'self' may not
-    cover them (the websocket's ws:// or wss:// form, a separate API host)."""
-    origins = [o for o in allowed_origins if o and o != "*"]
+    """The CSP header value; `allowed_origins` (site origins or URLs: the API URL) are added
+    where 'self' may not cover them (the websocket's ws:// or wss:// form, a separate API
+    host). Anything that is not an http(s) URL, such as "*", is ignored."""
+    origins: list[str] = []
+    for url in allowed_origins:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if parts.scheme in ("http", "https") and parts.netloc and origin not in origins:
+            origins.append(origin)
     connect = " ".join(["'self'", *origins, *(_websocket_origin(o) for o in origins)])
     directives = [
         "default-src 'self'",

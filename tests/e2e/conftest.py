@@ -94,6 +94,26 @@ def _stop_harness() -> None:
             shutil.rmtree(root, ignore_errors=True)
 
 
+def _serve_pages_with_security_headers() -> None:
+    """The harness serves pages from a server of its own (production: the backend, behind
+    the same middleware); give it the production headers, so every browser test runs under
+    the Content-Security-Policy, with the backend's origin allowed as the API URL."""
+    import reflex.utils.exec as reflex_exec
+    from reflex.config import get_config
+
+    from fintech_ui.security_headers import SecurityHeadersMiddleware
+
+    original = reflex_exec._frontend_prod_app
+    if getattr(original, "_fintech_headers", False):
+        return
+
+    def with_headers():
+        return SecurityHeadersMiddleware(original(), allowed_origins=[get_config().api_url])
+
+    with_headers._fintech_headers = True
+    reflex_exec._frontend_prod_app = with_headers
+
+
 @pytest.fixture(scope="session")
 def harness() -> Iterator:
     """The app's production build, started once: `harness.frontend_url` ends with '/'."""
@@ -101,6 +121,7 @@ def harness() -> Iterator:
     from reflex.testing import AppHarnessProd
 
     _Running.environ = dict(os.environ)
+    _serve_pages_with_security_headers()
     _Running.root = _build_root()
     _Running.app = AppHarnessProd.create(root=_Running.root, app_name="fintech_ui")
     try:

@@ -89,6 +89,14 @@ def test_policy_allows_only_this_site():
     assert "*" not in policy["connect-src"].split()
 
 
+def test_policy_reduces_urls_to_origins_once():
+    policy = content_security_policy(
+        ["http://127.0.0.1:8001/", "http://127.0.0.1:8001/api", "ftp://x"]
+    )
+    connect = next(p for p in policy.split("; ") if p.startswith("connect-src"))
+    assert connect == "connect-src 'self' http://127.0.0.1:8001 ws://127.0.0.1:8001"
+
+
 def test_transformer_wraps_only_when_enabled():
     app = _app()
     assert transformer(enabled=False)(app) is app
