@@ -69,6 +69,7 @@ class _Running:
     app = None
     root: Path | None = None
     environ: dict[str, str] | None = None  # os.environ before the harness started
+    page_origins: tuple[str, ...] = ()  # the backend's URL, allowed by the pages' CSP
 
 
 def _stop_harness() -> None:
@@ -97,9 +98,12 @@ def _stop_harness() -> None:
 def _serve_pages_with_security_headers() -> None:
     """The harness serves pages from a server of its own (production: the backend, behind
     the same middleware); give it the production headers, so every browser test runs under
-    the Content-Security-Policy, with the backend's origin allowed as the API URL."""
+    the Content-Security-Policy, with the backend (another port here) allowed as the API URL.
+
+    The backend's URL is known only once the harness has started (and the page server's
+    thread sees another Reflex config), so the policy is built per request from _Running.
+    """
     import reflex.utils.exec as reflex_exec
-    from reflex.config import get_config
 
     from fintech_ui.security_headers import SecurityHeadersMiddleware
 
@@ -108,7 +112,13 @@ def _serve_pages_with_security_headers() -> None:
         return
 
     def with_headers():
-        return SecurityHeadersMiddleware(original(), allowed_origins=[get_config().api_url])
+        pages = original()
+
+        async def app(scope, receive, send):
+            middleware = SecurityHeadersMiddleware(pages, allowed_origins=_Running.page_origins)
+            await middleware(scope, receive, send)
+
+        return app
 
     with_headers._fintech_headers = True
     reflex_exec._frontend_prod_app = with_headers
@@ -126,6 +136,9 @@ def harness() -> Iterator:
     _Running.app = AppHarnessProd.create(root=_Running.root, app_name="fintech_ui")
     try:
         _Running.app.start()
+        from reflex.config import get_config
+
+        _Running.page_origins = (get_config().api_url,)
         yield _Running.app
     finally:
         _stop_harness()
