@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import BigInteger, CheckConstraint, Index, Integer
 from sqlmodel import Field, SQLModel
 
@@ -10,7 +12,7 @@ from sqlmodel import Field, SQLModel
 BIGINT = BigInteger().with_variant(Integer(), "sqlite")
 
 
-def _big(**kwargs) -> object:
+def _big(**kwargs: Any) -> Any:
     """A 64-bit integer column (money or time)."""
     return Field(sa_type=BIGINT, **kwargs)
 

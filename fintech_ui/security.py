@@ -19,8 +19,9 @@ from urllib.parse import urlsplit
 
 import bcrypt
 import jwt
-from confusable_homoglyphs import categories as unicode_scripts
+from confusable_homoglyphs import categories as unicode_scripts  # type: ignore[import-untyped]
 from confusable_homoglyphs import confusables
+from jwt.types import Options
 
 from fintech_ui.errors import DomainError
 from fintech_ui.text import refuse_control_characters
@@ -116,7 +117,7 @@ def _prototypes() -> dict[str, str]:
     classes: dict[str, list[str]] = {}
     for ch in parent:
         classes.setdefault(find(ch), []).append(ch)
-    result = {}
+    result: dict[str, str] = {}
     for members in classes.values():
         ascii_members = [m for m in members if m.isascii()]
         representative = min(ascii_members or members)
@@ -257,7 +258,7 @@ def decode_token(token: object, *, key: bytes, now: int | None = None) -> TokenC
     """The claims of a genuine, unexpired token, else None; the algorithm is pinned."""
     if not isinstance(token, str) or not token or len(token) > 2048:
         return None
-    options = {"require": ["iss", "aud", "sub", "iat", "exp", "jti"]}
+    options: Options = {"require": ["iss", "aud", "sub", "iat", "exp", "jti"]}
     try:
         # The leeway tolerates workers whose clocks differ by a few seconds; with an explicit
         # `now`, expiry is judged against it below as well.

@@ -44,6 +44,7 @@ class DepositView:
 
 
 def _view(entry: LedgerEntry, *, replayed: bool) -> DepositView:
+    assert entry.id is not None  # flushed
     return DepositView(
         entry_id=entry.id,
         amount_cents=entry.amount_cents,

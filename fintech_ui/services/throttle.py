@@ -77,7 +77,7 @@ def serialise(db: Session, *keys: str) -> None:
     if db.get_bind().dialect.name != "postgresql":
         return
     for key in sorted(set(keys)):
-        db.exec(text("SELECT pg_advisory_xact_lock(hashtext(:key))").bindparams(key=key))
+        db.connection().execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
 
 
 def retry_after(db: Session, *, account: str | None, address: str, now: int) -> int:
