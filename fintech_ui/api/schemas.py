@@ -123,8 +123,9 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
         409: "Conflict: taken name, reused idempotency key or changed prices.",
         413: "Request body too large.",
         422: "The request breaks a rule; the message says which.",
-        429: "Too many failed attempts; see Retry-After.",
+        429: "Too many attempts; see Retry-After.",
         500: "Internal error. Nothing was changed.",
+        503: "Busy; try again after Retry-After seconds. Nothing was changed.",
     }
     return {code: {"model": Message, "description": meaning[code]} for code in codes}
 

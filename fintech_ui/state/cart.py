@@ -14,7 +14,7 @@ from fintech_ui.db import now, run
 from fintech_ui.money import format_cents
 from fintech_ui.services import cart as carts
 from fintech_ui.services.orders import CheckoutError, KeyReused, OrderView, checkout_or_replay
-from fintech_ui.state.session import current_user
+from fintech_ui.state.session import current_user, private
 
 VISITOR_COOKIE_SECONDS = 30 * 24 * 3600
 
@@ -52,6 +52,17 @@ def _new_checkout_key() -> str:
     return secrets.token_urlsafe(24)
 
 
+def _forget_user_cart(state: CartState) -> None:
+    # A visitor's own cart stays (its handle is the visitor cookie); a user's cart goes.
+    if state.logged_in:
+        state.rows, state.total_cents, state.count, state.version = [], 0, 0, ""
+        state.prices_changed = state.logged_in = False
+        state.message = state.error = ""
+        state.last_order_id = 0
+        state._checkout_key, state._shown_prices = "", {}
+
+
+@private(lambda state: _forget_user_cart(state))
 class CartState(rx.State):
     """The cart's lines, total and count; every change goes through the database first."""
 
