@@ -19,6 +19,7 @@ from fintech_ui.pages import (
     portfolio,
     product,
     register,
+    security,
 )
 from fintech_ui.settings import ConfigError, get_settings
 from fintech_ui.startup import DatabaseNotReady, check_ready, check_redis
@@ -29,6 +30,7 @@ from fintech_ui.state.catalogue import CatalogueState
 from fintech_ui.state.orders import OrdersState
 from fintech_ui.state.portfolio import PortfolioState
 from fintech_ui.state.product import ProductState
+from fintech_ui.state.security import ResetPasswordState, SecurityState
 from fintech_ui.state.session import PrivateDataMiddleware
 from fintech_ui.state.withdrawal import WithdrawalState
 
@@ -120,6 +122,18 @@ app.add_page(
     route=account.ROUTE,
     title="Account · Fintech UI",
     on_load=[*PRIVATE, AccountState.load, WithdrawalState.load],
+)
+app.add_page(
+    security.security_page,
+    route=security.ROUTE,
+    title="Password and sessions · Fintech UI",
+    on_load=[*PRIVATE, SecurityState.load],
+)
+app.add_page(
+    security.reset_password_page,
+    route=security.RESET_ROUTE,
+    title="Set a new password · Fintech UI",
+    on_load=[*COMMON, ResetPasswordState.open_page],
 )
 app.add_page(
     orders.orders_page,

@@ -27,9 +27,16 @@ from fintech_ui.services.accounts import (
     UsernameTaken,
 )
 from fintech_ui.services.ledger import DepositKeyReused
-from fintech_ui.services.orders import KeyReused, PricesChanged
+from fintech_ui.services.orders import CartChanged, KeyReused, PricesChanged
 
-CONFLICTS = (KeyReused, PricesChanged, UsernameTaken, trading.KeyReused, DepositKeyReused)
+CONFLICTS = (
+    KeyReused,
+    PricesChanged,
+    UsernameTaken,
+    trading.KeyReused,
+    DepositKeyReused,
+    CartChanged,
+)
 RETRY_LATER = (Busy, RegistrationThrottled, PasswordChangeThrottled)
 
 api = FastAPI(

@@ -30,7 +30,9 @@ from fintech_ui.services import throttle
 from fintech_ui.services.cart import merge_visitor_cart
 from fintech_ui.services.ids import stored_id
 from fintech_ui.services.sessions import (
+    SessionEnded,
     UserView,
+    check_session,
     create_login_code,
     create_session,
     end_other_sessions,
@@ -405,6 +407,31 @@ def change_password(
         db, user_id=stored_id(user), keep_session_id=keep_session_id, now=now
     )
     return PasswordChanged(username=user.username, sessions_ended=ended)
+
+
+def change_own_password(
+    db: Session,
+    *,
+    token: object,
+    current_password: object,
+    new_password: object,
+    settings: Settings,
+    now: int,
+) -> PasswordChanged:
+    """change_password for the user of a live session token, keeping that session only
+    (the security page and POST /api/account/password); SessionEnded without one."""
+    check = check_session(db, token, settings=settings, now=now)
+    if check.user is None or check.session_id is None:
+        raise SessionEnded()
+    return change_password(
+        db,
+        user_id=stored_id(check.user),
+        current_password=current_password,
+        new_password=new_password,
+        keep_session_id=check.session_id,
+        settings=settings,
+        now=now,
+    )
 
 
 def _reset_hash(token: str) -> str:

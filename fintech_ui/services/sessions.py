@@ -10,6 +10,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
+from fintech_ui.errors import DomainError
 from fintech_ui.models import AuthSession, LoginCode, User
 from fintech_ui.security import TokenClaims, decode_token, issue_device_token, issue_token
 from fintech_ui.services.ids import stored_id
@@ -211,7 +212,7 @@ def list_sessions(
 
 def end_session(db: Session, *, user_id: int, session_id: object, now: int) -> bool:
     """End one of the user's own sessions; False when it is not theirs or already over."""
-    if type(session_id) is not int:
+    if type(session_id) is not int or not 0 < session_id < 2**31:
         return False
     result = db.exec(
         update(AuthSession)
@@ -233,6 +234,48 @@ def end_other_sessions(db: Session, *, user_id: int, keep_session_id: int | None
     if keep_session_id is not None:
         query = query.where(col(AuthSession.id) != keep_session_id)
     return db.exec(query.values(revoked_at=now)).rowcount
+
+
+# --- use cases of the security page and GET/DELETE /api/account/sessions ---------------
+
+
+class SessionEnded(DomainError):
+    """The asking session is no longer live (expired, logged out, ended elsewhere)."""
+
+    def __init__(self) -> None:
+        super().__init__("Your session has ended. Log in again.")
+
+
+def _asking(db: Session, token: object, settings: Settings, now: int) -> tuple[int, int]:
+    # (user id, session id) of a live token, else SessionEnded: re-checked in the use case's
+    # own transaction, so a session ended a moment ago cannot act.
+    check = check_session(db, token, settings=settings, now=now)
+    if check.user is None or check.session_id is None:
+        raise SessionEnded()
+    return stored_id(check.user), check.session_id
+
+
+def sessions_of(db: Session, *, token: object, settings: Settings, now: int) -> list[SessionView]:
+    """The live sessions of the token's user, the asking one marked "this device"."""
+    user_id, session_id = _asking(db, token, settings, now)
+    return list_sessions(
+        db, user_id=user_id, current_session_id=session_id, settings=settings, now=now
+    )
+
+
+def end_own_session(
+    db: Session, *, token: object, session_id: object, settings: Settings, now: int
+) -> bool:
+    """End one session of the token's user (any of theirs, this one too); False when it is
+    not theirs or already over."""
+    user_id, _ = _asking(db, token, settings, now)
+    return end_session(db, user_id=user_id, session_id=session_id, now=now)
+
+
+def end_sessions_but_this(db: Session, *, token: object, settings: Settings, now: int) -> int:
+    """End every other session of the token's user; how many ended."""
+    user_id, session_id = _asking(db, token, settings, now)
+    return end_other_sessions(db, user_id=user_id, keep_session_id=session_id, now=now)
 
 
 LOGIN_NONCE_CHARS = (20, 100)  # the browser's login-nonce cookie: random, URL-safe

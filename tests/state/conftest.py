@@ -364,8 +364,11 @@ class Customer:
     make_state: Callable[..., Any]
 
     def state(self) -> CartState:
-        """A fresh CartState of a tab that sends this user's session cookie."""
-        return self.make_state(CartState, cookie=self.cookie, url="/cart")
+        """A fresh CartState of a tab that sends this user's session cookie, showing the cart
+        (its version is the one on screen, as after the page's on_load)."""
+        state = self.make_state(CartState, cookie=self.cookie, url="/cart")
+        run_handler(state, CartState.load)
+        return state
 
     def cart(self) -> list[tuple[int, int, int]]:
         """(item_id, quantity, seen_price_cents) of the user's cart in the database."""
