@@ -18,6 +18,8 @@ def withdrawal_form() -> rx.Component:
                     input_mode="decimal",
                     placeholder="50.00",
                     required=True,
+                    error=WithdrawalState.withdrawal_error,
+                    error_id="withdrawal-error",
                 ),
                 rx.el.input(type="hidden", name="request_id", value=WithdrawalState.request_id),
                 rx.text(
@@ -25,7 +27,7 @@ def withdrawal_form() -> rx.Component:
                     size="1",
                     color_scheme="gray",
                 ),
-                form_error(WithdrawalState.withdrawal_error),
+                form_error(WithdrawalState.withdrawal_error, error_id="withdrawal-error"),
                 rx.cond(
                     WithdrawalState.withdrawal_message != "",
                     rx.callout(

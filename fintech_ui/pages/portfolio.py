@@ -211,11 +211,13 @@ def _sale_dialog() -> rx.Component:
                         required=True,
                         size="3",
                         width="100%",
+                        aria_invalid=rx.cond(PortfolioState.sale_error != "", "true", "false"),
+                        aria_describedby=rx.cond(PortfolioState.sale_error != "", "sale-error", ""),
                     ),
                     rx.el.input(
                         type="hidden", name="request_id", value=PortfolioState.sale_request_id
                     ),
-                    form_error(PortfolioState.sale_error),
+                    form_error(PortfolioState.sale_error, error_id="sale-error"),
                     rx.hstack(
                         rx.button(
                             "Cancel",
