@@ -63,8 +63,10 @@ def security_headers(allowed_origins: Iterable[str] = ()) -> list[tuple[bytes, b
     headers = {
         "content-security-policy": content_security_policy(allowed_origins),
         "x-content-type-options": "nosniff",
-        # Links out of the site never carry a path (a reset link's token stays here).
-        "referrer-policy": "same-origin",
+        # Links out of the site never carry a path (a reset link's token stays here), yet a
+        # form posted to the backend on another port still says where it came from (Origin:
+        # the log-out endpoint checks it; "same-origin" would make it "null").
+        "referrer-policy": "strict-origin-when-cross-origin",
         "x-frame-options": "DENY",  # for browsers that predate frame-ancestors
         "cross-origin-opener-policy": "same-origin",
         "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=()",

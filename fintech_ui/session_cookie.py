@@ -141,6 +141,12 @@ def cookie_routes(frontend_url: Callable[[], str]) -> list[Route]:
         """Revoke the cookie's session and drop the cookie (a POST from the app's own pages)."""
         return await _end_session(request, frontend)
 
+    async def logout_needs_post(_request: Request) -> Response:
+        """A GET (a link or an image on any site) never logs anyone out."""
+        return PlainTextResponse(
+            "Log out with the button.", status_code=405, headers={"Allow": "POST"}
+        )
+
     async def give_nonce(request: Request) -> Response:
         """Set the login-nonce cookie and return to the page that asked."""
         return _give_nonce(request, frontend)
@@ -148,6 +154,8 @@ def cookie_routes(frontend_url: Callable[[], str]) -> list[Route]:
     return [
         Route(routes.AUTH_SESSION, start_session, methods=["GET"]),
         Route(routes.AUTH_LOGOUT, end_session, methods=["POST"]),
+        # Explicit: the app mounted behind these routes would answer a GET with its own 404.
+        Route(routes.AUTH_LOGOUT, logout_needs_post, methods=["GET"]),
         Route(routes.AUTH_NONCE, give_nonce, methods=["GET"]),
     ]
 

@@ -58,7 +58,7 @@ def test_pages_carry_the_security_headers(page: Page, frontend_url: str) -> None
     headers = response.all_headers()
     assert "frame-ancestors 'none'" in headers["content-security-policy"]
     assert headers["x-content-type-options"] == "nosniff"
-    assert headers["referrer-policy"] == "same-origin"
+    assert headers["referrer-policy"] == "strict-origin-when-cross-origin"
 
 
 def test_register_log_out_and_log_in_under_the_policy(page: Page, frontend_url: str) -> None:
@@ -71,7 +71,7 @@ def test_register_log_out_and_log_in_under_the_policy(page: Page, frontend_url: 
     form.get_by_label("Password", exact=True).fill(PASSWORD)
     form.get_by_label("Confirm password", exact=True).fill(PASSWORD)
     form.get_by_role("button", name="Create account").click()
-    expect(page.get_by_role("link", name="Account", exact=True)).to_have_text(username)
+    expect(page.get_by_role("link", name=f"Account, {username}", exact=True)).to_have_text(username)
 
     page.get_by_role("button", name="Log out").click()
     expect(page).to_have_url(re.compile(r"/login/?$"))
@@ -80,7 +80,7 @@ def test_register_log_out_and_log_in_under_the_policy(page: Page, frontend_url: 
     form.get_by_label("Username", exact=True).fill(username)
     form.get_by_label("Password", exact=True).fill(PASSWORD)
     form.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("link", name="Account", exact=True)).to_have_text(username)
+    expect(page.get_by_role("link", name=f"Account, {username}", exact=True)).to_have_text(username)
 
     page.goto(f"{frontend_url}/account")
     expect(page.get_by_role("heading", name="Your account")).to_be_visible()

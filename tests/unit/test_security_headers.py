@@ -64,7 +64,7 @@ def client() -> TestClient:
 def test_every_response_carries_the_security_headers(client, method, path):
     response = client.request(method, path, follow_redirects=False)
     assert response.headers["x-content-type-options"] == "nosniff"
-    assert response.headers["referrer-policy"] == "same-origin"
+    assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
     assert response.headers["x-frame-options"] == "DENY"
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
 
