@@ -233,8 +233,10 @@ class StatementExport:
     capped: bool
 
 
-def statement_export(db: Session, *, user_id: int, limit: int = EXPORT_ROWS) -> StatementExport:
-    """The newest `limit` entries as CSV (oldest first), and whether older ones were left out."""
+def statement_export(db: Session, *, user_id: int, limit: int | None = None) -> StatementExport:
+    """The newest `limit` (default EXPORT_ROWS) entries as CSV, oldest first, and whether older
+    ones were left out."""
+    limit = EXPORT_ROWS if limit is None else limit
     entries = statement(db, user_id=user_id, limit=limit + 1)
     capped = len(entries) > limit
     kept = entries[:limit]

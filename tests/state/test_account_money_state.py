@@ -27,6 +27,7 @@ from state_helpers import revoke, spec_args
 
 from fintech_ui.db import session_scope
 from fintech_ui.models import LedgerEntry
+from fintech_ui.services import ledger
 from fintech_ui.services.orders import checkout
 from fintech_ui.state.account import AccountState
 from fintech_ui.state.forms import INVALID_FORM
@@ -401,3 +402,22 @@ def test_download_statement_holds_only_the_owners_entries(
     state = make_state(AccountState, cookie=cookie_for(open_session(owner)), url="/account")
     rows = downloaded_csv(handle(state, AccountState.download_statement))
     assert [row[3] for row in rows[1:]] == ["1.00"]
+
+
+# ------------------------------------------------- a capped statement says so (defect 17)
+
+
+def test_capped_statement_keeps_the_newest_rows_and_says_so(depositor, handle, monkeypatch):
+    _account, state = depositor
+    for amount in ("1", "2", "3"):
+        handle(state, AccountState.deposit, form_data={"amount": amount})
+    monkeypatch.setattr(ledger, "EXPORT_ROWS", 2)
+    rows = downloaded_csv(handle(state, AccountState.download_statement))
+    assert [row[3] for row in rows[1:]] == ["2.00", "3.00"]
+    assert "newest 2 entries only" in state.export_message
+
+
+def test_whole_statement_says_nothing_about_a_cap(depositor, handle):
+    _account, state = depositor
+    handle(state, AccountState.download_statement)
+    assert state.export_message == ""

@@ -1,13 +1,18 @@
 """Login CSRF (issue 10, defect 2): the login code a form makes redeems only in the browser
 whose login-nonce cookie came with the form's websocket; a form without a nonce makes no code,
-and the login pages fetch a nonce for a browser that has none."""
+and the login pages fetch a nonce for a browser that has none. And the device cookie (defect 3):
+a browser that logged in to the account before is not held up by strangers' failures."""
 
 from __future__ import annotations
 
 import pytest
 from auth_helpers import STRONG_PASSWORD, api, login_code_in, redeem, resolve, unique_name
-from state_helpers import TEST_NONCE, navigation_target
+from state_helpers import TEST_NONCE, navigation_target, now
 
+from fintech_ui.db import session_scope
+from fintech_ui.models import User
+from fintech_ui.security import DEVICE_COOKIE, issue_device_token
+from fintech_ui.settings import get_settings
 from fintech_ui.state.auth import NO_NONCE, AuthState
 
 OTHER_BROWSER = "another-browser-nonce-0123456789"
@@ -85,3 +90,46 @@ def test_login_page_says_so_when_the_cookie_did_not_stick(make_state, handle):
     state = make_state(AuthState, url="/login?cookies=1", login_nonce=None)
     assert handle(state, AuthState.clear_messages) is None
     assert state.login_error == NO_NONCE
+
+
+# --- the device cookie (defect 3): strangers' failures do not lock the owner out ------------
+
+
+def _locked_out_by_strangers(make_state, handle, account) -> None:
+    # Wrong passwords from several addresses until the account itself is delayed.
+    for _ in range(8):
+        state = make_state(AuthState, url="/login")  # a new address each time
+        form = {"username": account.username, "password": "Wrong-Password-123"}
+        handle(state, AuthState.log_in, form_data=form)
+
+
+def _device_cookie(account) -> str:
+    with session_scope() as db:
+        user = db.get(User, account.id)
+        token = issue_device_token(account.id, get_settings(), now=now(), stamp=user.password_hash)
+    return f"{DEVICE_COOKIE}={token}"
+
+
+def test_owner_with_the_device_cookie_logs_in_during_a_lockout(make_state, handle, new_account):
+    account = new_account()
+    _locked_out_by_strangers(make_state, handle, account)
+    state = make_state(AuthState, url="/login", cookie=_device_cookie(account))
+    form = {"username": account.username, "password": account.password}
+    assert login_code_in(handle(state, AuthState.log_in, form_data=form))
+
+
+def test_a_new_browser_waits_out_the_lockout(make_state, handle, new_account):
+    account = new_account()
+    _locked_out_by_strangers(make_state, handle, account)
+    state = make_state(AuthState, url="/login")
+    form = {"username": account.username, "password": account.password}
+    assert handle(state, AuthState.log_in, form_data=form) is None
+    assert state.login_error.startswith("Too many failed attempts")
+
+
+def test_another_users_device_cookie_does_not_help(make_state, handle, new_account):
+    account, other = new_account(), new_account()
+    _locked_out_by_strangers(make_state, handle, account)
+    state = make_state(AuthState, url="/login", cookie=_device_cookie(other))
+    form = {"username": account.username, "password": account.password}
+    assert handle(state, AuthState.log_in, form_data=form) is None
