@@ -68,7 +68,7 @@ def test_investor_buys_sees_portfolio_sells_and_withdraws(
     register_in_browser(page, frontend_url, username)
 
     # Money in.
-    nav_link(page, "Account").click()
+    nav(page_=page).locator("a[href='/account']").click()  # "Account, <name>"
     expect(page).to_have_url(path_is(frontend_url, "/account"))
     page.get_by_label("Amount", exact=True).fill("1000.00")
     page.get_by_role("button", name="Deposit", exact=True).click()
@@ -143,7 +143,7 @@ def test_investor_buys_sees_portfolio_sells_and_withdraws(
     expect(figure(page, "Cash")).to_contain_text(dollars(cash))
 
     # The account shows the sale, then a withdrawal.
-    nav_link(page, "Account").click()
+    nav(page_=page).locator("a[href='/account']").click()  # "Account, <name>"
     expect_balance(page, dollars(cash))
     expect(statement_rows(page).nth(0)).to_contain_text(f"Sale · order #{sale_id}")
     expect(statement_rows(page).nth(0)).to_contain_text(dollars(gold.price_cents))
