@@ -35,6 +35,7 @@ from bench.ws_client import (
     connect_many,
     open_loop,
 )
+from fintech_ui.security import LOGIN_NONCE_COOKIE, new_login_nonce
 
 LOG_IN = f"{AUTH_STATE}.log_in"
 PASSWORD = "Bench-Harbour-Lantern-2024"  # noqa: S105 (benchmark users' shared password)
@@ -87,8 +88,12 @@ class Login:
 async def log_in(
     url: str, client: httpx.AsyncClient, username: str, *, local_host: str | None = None
 ) -> Login:
-    """One browser login: new tab, hydrate, log_in event, cookie endpoint."""
-    session = await ReflexSession.connect(url, local_host=local_host)
+    """One browser login: new tab (with its login nonce, as a served page gives it), hydrate,
+    log_in event, cookie endpoint."""
+    nonce = new_login_nonce()
+    session = await ReflexSession.connect(
+        url, local_host=local_host, cookie=f"{LOGIN_NONCE_COOKIE}={nonce}"
+    )
     try:
         await session.hydrate("/login")
         started = time.perf_counter()
@@ -102,7 +107,11 @@ async def log_in(
         code = _code_from(result.updates)
         if code is None:
             return Login(event_s, time.perf_counter() - started, False)
-        response = await client.get(f"{url}/auth/session", params={"code": code})
+        response = await client.get(
+            f"{url}/auth/session",
+            params={"code": code},
+            headers={"cookie": f"{LOGIN_NONCE_COOKIE}={nonce}"},
+        )
         total = time.perf_counter() - started
         ok = response.status_code in (302, 303, 307) and "fintech_session=" in response.headers.get(
             "set-cookie", ""

@@ -117,7 +117,13 @@ def seed(url: str, *, now: int, operations: int = OPERATIONS, rng_seed: int = 11
             item_id, quantity = rng.choice(item_ids), rng.randint(1, 5)
             price = db.get(Item, item_id).price_cents
             while ledger.balance_cents(db, user_id=user_id) < price * quantity:
-                ledger.deposit(db, user_id=user_id, amount_cents=ledger.MAX_DEPOSIT_CENTS, now=at)
+                ledger.deposit(
+                    db,
+                    user_id=user_id,
+                    amount_cents=ledger.MAX_DEPOSIT_CENTS,
+                    idempotency_key=f"bench-deposit-{n:05d}",
+                    now=at,
+                )
             carts.add_item(db, owner, item_id=item_id, quantity=quantity, now=at)
             orders.place_order(
                 db, user_id=user_id, idempotency_key=f"bench-order-{n:05d}", item_id=item_id, now=at

@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -414,7 +415,13 @@ def _users_command(count: int, prefix: str, password: str, deposit_cents: int) -
             db.add(Account(user_id=user.id, balance_cents=0))
             db.flush()
             if deposit_cents:
-                ledger.deposit(db, user_id=user.id, amount_cents=deposit_cents, now=now)
+                ledger.deposit(
+                    db,
+                    user_id=user.id,
+                    amount_cents=deposit_cents,
+                    idempotency_key=uuid.uuid4().hex,
+                    now=now,
+                )
             token = create_session(db, user=user, settings=settings, now=now)
             rows.append({"username": name, "user_id": user.id, "token": token})
     print(json.dumps(rows))

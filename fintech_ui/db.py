@@ -10,6 +10,7 @@ import asyncio
 import functools
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +24,7 @@ from sqlalchemy import Engine, event, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, create_engine
 
+from fintech_ui.errors import DomainError
 from fintech_ui.settings import ConfigError, get_settings
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -100,9 +102,26 @@ def session_scope(engine: Engine | None = None, *, read_only: bool = False) -> I
 # bcrypt work (login, registration, password change) gets threads of its own: a storm of
 # logins (~0.25 s each) on the default executor would stall every user's cart clicks. One
 # thread short of the core count leaves a core and the default executor to everyone else.
-PASSWORD_POOL = ThreadPoolExecutor(
-    max_workers=max(1, (os.cpu_count() or 2) - 1), thread_name_prefix="password"
-)
+PASSWORD_THREADS = max(1, (os.cpu_count() or 2) - 1)
+PASSWORD_POOL = ThreadPoolExecutor(max_workers=PASSWORD_THREADS, thread_name_prefix="password")
+BUSY_RETRY_SECONDS = 5
+
+
+class Busy(DomainError):
+    """Too much password work is queued already; try again after `retry_after` seconds."""
+
+    def __init__(self, retry_after: int = BUSY_RETRY_SECONDS):
+        super().__init__("The service is busy, try again in a few seconds.")
+        self.retry_after = retry_after
+
+
+@functools.cache
+def _password_slots() -> threading.BoundedSemaphore:
+    # Counts password jobs waiting or running. Unbounded, a flood of logins or registrations
+    # would queue for minutes and every real user's login behind it; bounded, the excess is
+    # told "busy" at once (HTTP 503 with Retry-After) and the queue drains in seconds.
+    limit = get_settings().password_queue_limit or 4 * PASSWORD_THREADS
+    return threading.BoundedSemaphore(limit)
 
 
 async def run(
@@ -116,15 +135,29 @@ async def run(
     """use_case(db, *args, **kwargs) in one transaction on a worker thread, awaited without
     blocking the event loop: the one way the UI and the API reach the database.
 
-    passwords=True runs it on the bcrypt pool instead of the default executor.
+    passwords=True runs it on the bcrypt pool instead of the default executor, or raises Busy
+    when that pool already has its limit of jobs waiting or running.
     """
+    slots = _password_slots() if passwords else None
+    if slots is not None and not slots.acquire(blocking=False):
+        raise Busy()
 
     def work() -> T:
-        with session_scope(read_only=read_only) as db:
-            return use_case(db, *args, **kwargs)
+        try:
+            with session_scope(read_only=read_only) as db:
+                return use_case(db, *args, **kwargs)
+        finally:
+            if slots is not None:  # released when the job ends, even if its caller left
+                slots.release()
 
     executor = PASSWORD_POOL if passwords else None
-    return await asyncio.get_running_loop().run_in_executor(executor, work)
+    try:
+        future = asyncio.get_running_loop().run_in_executor(executor, work)
+    except BaseException:
+        if slots is not None:
+            slots.release()
+        raise
+    return await future
 
 
 def migrate(url: str | None = None) -> None:

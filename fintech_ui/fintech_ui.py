@@ -7,7 +7,7 @@ from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from fintech_ui import routes, session_cookie
+from fintech_ui import log_hygiene, routes, security_headers, session_cookie
 from fintech_ui.api import api
 from fintech_ui.pages import (
     account,
@@ -20,6 +20,7 @@ from fintech_ui.pages import (
     portfolio,
     product,
     register,
+    security,
 )
 from fintech_ui.settings import ConfigError, get_settings
 from fintech_ui.startup import DatabaseNotReady, check_ready, check_redis
@@ -32,6 +33,8 @@ from fintech_ui.state.live import poll_forever
 from fintech_ui.state.orders import OrdersState
 from fintech_ui.state.portfolio import PortfolioState
 from fintech_ui.state.product import ProductState
+from fintech_ui.state.security import ResetPasswordState, SecurityState
+from fintech_ui.state.session import PrivateDataMiddleware
 from fintech_ui.state.withdrawal import WithdrawalState
 
 try:  # refuse to start on bad configuration or an unusable database, before serving anyone
@@ -41,6 +44,7 @@ except (ConfigError, DatabaseNotReady) as exc:
     raise SystemExit(f"Fintech UI cannot start: {exc}") from None
 
 logger = logging.getLogger("fintech_ui")
+log_hygiene.install()  # no credentials, no megabytes, no floods from hostile events in the log
 
 
 def _on_backend_error(exception: Exception) -> rx.event.EventSpec:
@@ -76,13 +80,23 @@ app = rx.App(
     stylesheets=["/styles.css"],  # contrast, focus, touch targets, small screens
     # Top centre: on a phone a toast at the bottom is below the fold, unseen.
     toaster=rx.toast.provider(position="top-center"),
-    api_transformer=Starlette(
-        routes=[
-            *session_cookie.cookie_routes(_frontend_url),
-            Mount(routes.API, app=api),
-        ]
-    ),
+    api_transformer=[
+        Starlette(
+            routes=[
+                *session_cookie.cookie_routes(_frontend_url),
+                Mount(routes.API, app=api),
+            ]
+        ),
+        session_cookie.nonce_transformer,
+        security_headers.transformer(
+            enabled=get_settings().security_headers,
+            allowed_origins=[*get_settings().allowed_origins, rx.config.get_config().api_url],
+        ),
+    ],
 )
+
+# Before the whole state goes to a new connection: nobody's data without a live session.
+app.add_middleware(PrivateDataMiddleware(), index=0)
 
 # sync_link also registers the tab for live updates (state/live.py)
 COMMON = [AuthState.sync_session, CartState.load, AdminState.sync_link]
@@ -112,6 +126,18 @@ app.add_page(
     route=account.ROUTE,
     title="Account · Fintech UI",
     on_load=[*PRIVATE, AccountState.load, WithdrawalState.load],
+)
+app.add_page(
+    security.security_page,
+    route=security.ROUTE,
+    title="Password and sessions · Fintech UI",
+    on_load=[*PRIVATE, SecurityState.load],
+)
+app.add_page(
+    security.reset_password_page,
+    route=security.RESET_ROUTE,
+    title="Set a new password · Fintech UI",
+    on_load=[*COMMON, ResetPasswordState.open_page],
 )
 app.add_page(
     orders.orders_page,

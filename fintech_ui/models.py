@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, CheckConstraint, Index
+from typing import Any
+
+from sqlalchemy import BigInteger, CheckConstraint, Index, Integer
 from sqlmodel import Field, SQLModel
+
+# Money in cents and UNIX seconds outgrow PostgreSQL's 32-bit INTEGER ($21,474,836.47; the
+# year 2038). SQLite's INTEGER is already 64-bit, so it keeps its schema (migration 0005).
+BIGINT = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _big(**kwargs: Any) -> Any:
+    """A 64-bit integer column (money or time)."""
+    return Field(sa_type=BIGINT, **kwargs)
+
 
 ROLES = ("customer", "admin")
 
@@ -21,9 +33,12 @@ class User(SQLModel, table=True):
     username: str = Field(max_length=32)
     # casefolded NFKC form: uniqueness ignores case, display keeps the user's spelling
     username_key: str = Field(max_length=64, unique=True, index=True)
+    # what the name looks like (security.username_skeleton): look-alikes of a taken name are
+    # refused; NULL for rows made before migration 0005 that collided with an older name
+    username_skeleton: str | None = Field(default=None, max_length=64, unique=True, index=True)
     password_hash: str = Field(max_length=100)
     is_active: bool = Field(default=True)
-    created_at: int
+    created_at: int = _big()
     # "admin" opens the back office; checked in the database on every admin call
     role: str = Field(
         default="customer", max_length=16, sa_column_kwargs={"server_default": "customer"}
@@ -38,10 +53,15 @@ class AuthSession(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     jti: str = Field(max_length=64, unique=True, index=True)
     user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
-    created_at: int
-    last_seen_at: int
-    expires_at: int  # the absolute limit; the idle limit is last_seen_at + idle timeout
-    revoked_at: int | None = Field(default=None)
+    created_at: int = _big()
+    last_seen_at: int = _big()
+    expires_at: int = _big()  # the absolute limit; the idle limit is last_seen_at + idle timeout
+    revoked_at: int | None = _big(default=None)
+    # "browser" (cookie) or "api" (token), and the client's address at login
+    kind: str = Field(
+        default="browser", max_length=8, sa_column_kwargs={"server_default": "browser"}
+    )
+    address: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
 
 
 class LoginCode(SQLModel, table=True):
@@ -52,7 +72,7 @@ class LoginCode(SQLModel, table=True):
     code_hash: str = Field(primary_key=True, max_length=64)  # SHA-256: a leaked table is useless
     session_id: int = Field(foreign_key="auth_sessions.id", ondelete="CASCADE")
     next_path: str = Field(max_length=512)
-    expires_at: int
+    expires_at: int = _big()
 
 
 class LoginFailure(SQLModel, table=True):
@@ -64,7 +84,7 @@ class LoginFailure(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     scope: str = Field(max_length=8)  # "user" or "addr"
     key: str = Field(max_length=128)
-    at: int
+    at: int = _big()
 
 
 CATEGORIES = ("fund", "bond", "stock", "crypto", "commodity")
@@ -92,7 +112,7 @@ class Item(SQLModel, table=True):
     name_key: str = Field(max_length=120)  # lower-cased name, for search and sorting
     category: str = Field(max_length=16)
     description: str = Field(default="", max_length=1000)
-    price_cents: int
+    price_cents: int = _big()
     stock: int
     risk_level: int
     is_active: bool = Field(default=True)
@@ -105,7 +125,7 @@ class Account(SQLModel, table=True):
     __table_args__ = (CheckConstraint("balance_cents >= 0", name="ck_accounts_balance"),)
 
     user_id: int = Field(primary_key=True, foreign_key="users.id", ondelete="CASCADE")
-    balance_cents: int = Field(default=0)
+    balance_cents: int = _big(default=0)
 
 
 LEDGER_KINDS = ("deposit", "purchase", "sale", "withdrawal")
@@ -122,17 +142,20 @@ class LedgerEntry(SQLModel, table=True):
         CheckConstraint("balance_after_cents >= 0", name="ck_ledger_balance"),
         Index("ix_ledger_user_id", "user_id", "id"),
         Index("ix_ledger_kind_created", "kind", "created_at", "amount_cents"),  # analytics
+        Index("ux_ledger_user_key", "user_id", "idempotency_key", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", ondelete="CASCADE")
     kind: str = Field(max_length=16)
-    amount_cents: int
-    balance_after_cents: int
+    amount_cents: int = _big()
+    balance_after_cents: int = _big()
     order_id: int | None = Field(default=None, foreign_key="orders.id")
-    created_at: int
+    created_at: int = _big()
     sale_id: int | None = Field(default=None, foreign_key="sales.id")
     withdrawal_id: int | None = Field(default=None, foreign_key="withdrawals.id")
+    # Deposits only: the client's key for this request; a replay finds the first entry.
+    idempotency_key: str | None = Field(default=None, max_length=64)
 
 
 class Cart(SQLModel, table=True):
@@ -145,7 +168,7 @@ class Cart(SQLModel, table=True):
         default=None, foreign_key="users.id", unique=True, ondelete="CASCADE"
     )
     visitor_token: str | None = Field(default=None, max_length=64, unique=True)
-    updated_at: int
+    updated_at: int = _big()
 
 
 class CartLine(SQLModel, table=True):
@@ -157,8 +180,8 @@ class CartLine(SQLModel, table=True):
     cart_id: int = Field(primary_key=True, foreign_key="carts.id", ondelete="CASCADE")
     item_id: int = Field(primary_key=True, foreign_key="items.id")
     quantity: int
-    seen_price_cents: int
-    added_at: int
+    seen_price_cents: int = _big()
+    added_at: int = _big()
 
 
 class Order(SQLModel, table=True):
@@ -175,8 +198,8 @@ class Order(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id", index=True)
     idempotency_key: str = Field(max_length=64)
     request_fingerprint: str = Field(max_length=64)
-    total_cents: int
-    created_at: int
+    total_cents: int = _big()
+    created_at: int = _big()
 
 
 class OrderLine(SQLModel, table=True):
@@ -189,9 +212,9 @@ class OrderLine(SQLModel, table=True):
     item_id: int = Field(primary_key=True, foreign_key="items.id")
     sku: str = Field(max_length=32)
     name: str = Field(max_length=120)
-    unit_price_cents: int
+    unit_price_cents: int = _big()
     quantity: int
-    line_total_cents: int
+    line_total_cents: int = _big()
 
 
 class PricePoint(SQLModel, table=True):
@@ -302,3 +325,13 @@ class SalesDaily(SQLModel, table=True):
     item_id: int = Field(primary_key=True, foreign_key="items.id", ondelete="CASCADE")
     units: int = Field(sa_type=BigInteger)
     revenue_cents: int = Field(sa_type=BigInteger)
+
+
+class PasswordReset(SQLModel, table=True):
+    """A single-use password-reset token an operator handed to a user (stored hashed)."""
+
+    __tablename__ = "password_resets"
+
+    token_hash: str = Field(primary_key=True, max_length=64)  # SHA-256: a leaked table is useless
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    expires_at: int = _big()

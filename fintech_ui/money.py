@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from fintech_ui.errors import DomainError
+from fintech_ui.text import refuse_control_characters
 
 # ASCII digits only; commas only as thousands separators ("1,234.56"), never as a decimal
 # comma ("1,50" is refused, not read as 150).
@@ -19,6 +20,7 @@ def parse_amount(text: object, *, min_cents: int, max_cents: int) -> int:
     """Cents from text like '12', '12.5' or '1,234.56' (at most two decimals), within bounds."""
     if not isinstance(text, str) or len(text) > 32:
         raise MoneyError("Enter an amount such as 25 or 25.50.")
+    refuse_control_characters(text, field="Amount", error=MoneyError)
     cleaned = text.strip().removeprefix("$").strip()
     match = _AMOUNT.fullmatch(cleaned)
     if match is None:

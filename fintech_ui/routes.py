@@ -21,9 +21,12 @@ PORTFOLIO = "/portfolio"
 PRODUCT_DETAIL = "/products/[sku]"  # the dynamic route as Reflex registers it
 PRODUCT_PREFIX = "/products/"  # what a link to one product starts with
 ADMIN = "/admin"  # the back office
+ACCOUNT_SECURITY = "/account/security"  # change password, active sessions
+RESET_PASSWORD = "/reset-password"  # noqa: S105 (a path: ?token=… from the reset link)
 
 AUTH_SESSION = "/auth/session"  # swaps a login code for the HttpOnly session cookie
-AUTH_LOGOUT = "/auth/logout"  # drops the session cookie
+AUTH_LOGOUT = "/auth/logout"  # POST: revokes the session and drops the cookie
+AUTH_NONCE = "/auth/nonce"  # sets the login-nonce cookie where pages come from elsewhere
 API = "/api"  # where the JSON API is mounted
 API_ADMIN = "/admin"  # the back office's endpoints, under API
 
@@ -46,3 +49,8 @@ def login(next: str | None = None) -> str:
 def auth_session(code: str) -> str:
     """The cookie endpoint's address for a single-use login code."""
     return AUTH_SESSION + "?" + urlencode({"code": code})
+
+
+def auth_nonce(next_path: str) -> str:
+    """The nonce endpoint's address, returning to `next_path`."""
+    return AUTH_NONCE + "?" + urlencode({"next": next_path})

@@ -47,6 +47,8 @@ os.environ["FINTECH_ENV"] = "test"
 os.environ.setdefault("FINTECH_BCRYPT_ROUNDS", "4")  # allowed only with FINTECH_ENV=test
 os.environ.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("REFLEX_USE_NPM", "1")
+# Every browser test runs under the production security headers (CSP and friends).
+os.environ.setdefault("FINTECH_SECURITY_HEADERS", "true")
 
 import pytest  # noqa: E402
 

@@ -72,7 +72,8 @@ def fund(db: Session, user_id: int, cents: int, *, now: int = T0) -> None:
     """Deposit `cents` through the ledger, split into top-ups the ledger allows."""
     while cents > 0:
         step = min(cents, ledger.MAX_DEPOSIT_CENTS)
-        ledger.deposit(db, user_id=user_id, amount_cents=step, now=now)
+        key = uuid.uuid4().hex
+        ledger.deposit(db, user_id=user_id, amount_cents=step, idempotency_key=key, now=now)
         cents -= step
 
 

@@ -18,13 +18,27 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from fintech_ui.api import schemas
 from fintech_ui.api.deps import ApiError, validation_message
 from fintech_ui.api.routes import account, admin, auth, cart, docs, items, orders, portfolio
+from fintech_ui.db import Busy
 from fintech_ui.errors import DomainError
 from fintech_ui.services import trading
-from fintech_ui.services.accounts import UsernameTaken
+from fintech_ui.services.accounts import (
+    PasswordChangeThrottled,
+    RegistrationThrottled,
+    UsernameTaken,
+)
 from fintech_ui.services.admin_products import ProductInvalid
-from fintech_ui.services.orders import KeyReused, PricesChanged
+from fintech_ui.services.ledger import DepositKeyReused
+from fintech_ui.services.orders import CartChanged, KeyReused, PricesChanged
 
-CONFLICTS = (KeyReused, PricesChanged, UsernameTaken, trading.KeyReused)
+CONFLICTS = (
+    KeyReused,
+    PricesChanged,
+    UsernameTaken,
+    trading.KeyReused,
+    DepositKeyReused,
+    CartChanged,
+)
+RETRY_LATER = (Busy, RegistrationThrottled, PasswordChangeThrottled)
 
 api = FastAPI(
     title="Fintech UI API",
@@ -47,6 +61,11 @@ async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
 
 @api.exception_handler(DomainError)
 async def _refused(_request: Request, exc: DomainError) -> JSONResponse:
+    if isinstance(exc, RETRY_LATER):
+        # Throttled (429) or the password pool full (503): say when to come back.
+        status = 503 if isinstance(exc, Busy) else 429
+        headers = {"Retry-After": str(exc.retry_after)}
+        return JSONResponse({"message": str(exc)}, status_code=status, headers=headers)
     status = 409 if isinstance(exc, CONFLICTS) else 422
     return JSONResponse({"message": str(exc)}, status_code=status)
 

@@ -47,9 +47,18 @@ class CartQuantity(_Strict):
 
 
 class CheckoutBody(_Strict):
-    """Optionally, the one product to buy instead of the whole cart."""
+    """Optionally, the one product to buy instead of the whole cart, and the cart's `version`
+    as you last read it (GET /api/cart): if the cart changed since, nothing is bought (409)."""
 
     item_id: StrictInt | None = Field(default=None, gt=0, lt=2**31)
+    cart_version: StrictStr | None = Field(default=None, min_length=1, max_length=64)
+
+
+class PasswordChange(_Strict):
+    """The current password (proof) and the new one (the registration policy applies)."""
+
+    current_password: StrictStr = Field(max_length=1024)
+    new_password: StrictStr = Field(max_length=1024)
 
 
 class Deposit(_Strict):
@@ -120,11 +129,12 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
         401: "Missing, invalid or expired token (or wrong credentials).",
         403: "Not allowed.",
         404: "Not found.",
-        409: "Conflict: taken name, reused idempotency key or changed prices.",
+        409: "Conflict: taken name, reused idempotency key, changed prices or a changed cart.",
         413: "Request body too large.",
         422: "The request breaks a rule; the message says which.",
-        429: "Too many failed attempts; see Retry-After.",
+        429: "Too many attempts; see Retry-After.",
         500: "Internal error. Nothing was changed.",
+        503: "Busy; try again after Retry-After seconds. Nothing was changed.",
     }
     return {code: {"model": Message, "description": meaning[code]} for code in codes}
 
@@ -232,6 +242,30 @@ class StatementEntryOut(_Out):
     amount_cents: int
     balance_after: str
     balance_after_cents: int
+
+
+class PasswordChanged(BaseModel):
+    """The password was changed; `sessions_ended` other sessions (browsers, tokens) ended."""
+
+    message: str
+    sessions_ended: int
+
+
+class SessionOut(BaseModel):
+    """One live session of the user: a browser login or an API token."""
+
+    id: int
+    kind: str  # "browser" or "api"
+    address: str
+    started_at: int  # UNIX seconds
+    last_seen_at: int
+    this_device: bool  # the token of this request
+
+
+class SessionList(BaseModel):
+    """The user's live sessions, most recently active first."""
+
+    sessions: list[SessionOut]
 
 
 class AccountOut(_Out):

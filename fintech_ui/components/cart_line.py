@@ -130,7 +130,10 @@ def _actions(row: CartRow) -> rx.Component:
     return rx.hstack(
         rx.button(
             "Buy",
-            on_click=[focus_after_removal(row.item_id), CartState.buy_line(row.item_id)],
+            on_click=[
+                focus_after_removal(row.item_id),
+                CartState.buy_line(row.item_id, CartState.version),
+            ],
             aria_label="Buy " + row.name,
             size="2",
             flex=rx.breakpoints(initial="1", md="0 0 auto"),

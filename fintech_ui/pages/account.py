@@ -27,6 +27,11 @@ def _deposit_form() -> rx.Component:
                     error=AccountState.deposit_error,
                     error_id="deposit-error",
                 ),
+                rx.el.input(
+                    type="hidden",
+                    name="deposit_request_id",
+                    value=AccountState.deposit_request_id,
+                ),
                 form_error(AccountState.deposit_error, error_id="deposit-error"),
                 rx.cond(
                     AccountState.deposit_message != "",
@@ -38,7 +43,13 @@ def _deposit_form() -> rx.Component:
                         width="100%",
                     ),
                 ),
-                rx.button("Deposit", type="submit", width="100%"),
+                rx.button(
+                    "Deposit",
+                    type="submit",
+                    width="100%",
+                    loading=AccountState.depositing,
+                    disabled=AccountState.depositing,
+                ),
                 spacing="3",
             ),
             on_submit=AccountState.deposit,
@@ -95,6 +106,10 @@ def _statement() -> rx.Component:
             spacing="3",
         ),
         rx.cond(
+            AccountState.export_message != "",
+            rx.callout(AccountState.export_message, icon="info", role="status", width="100%"),
+        ),
+        rx.cond(
             AccountState.statement.length() > 0,
             data_table(
                 ["Date", "Type", "Amount", "Balance"], AccountState.statement, _statement_row
@@ -112,7 +127,22 @@ def account_page() -> rx.Component:
         rx.cond(
             AccountState.account_name != "",
             rx.vstack(
-                rx.heading("Your account", size="7", as_="h1"),
+                rx.flex(
+                    rx.heading("Your account", size="7", as_="h1"),
+                    rx.spacer(),
+                    rx.link(
+                        rx.icon("shield", size=16),
+                        "Password and sessions",
+                        href=routes.ACCOUNT_SECURITY,
+                        display="inline-flex",
+                        align_items="center",
+                        gap="0.375rem",
+                    ),
+                    width="100%",
+                    align="center",
+                    wrap="wrap",
+                    spacing="3",
+                ),
                 rx.flex(
                     rx.card(
                         rx.vstack(

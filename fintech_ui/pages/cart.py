@@ -105,7 +105,10 @@ def cart_page() -> rx.Component:
                         rx.text("Total: ", CartState.total, size="5", weight="bold"),
                         rx.button(
                             "Checkout",
-                            on_click=[focus_after_checkout(), CartState.checkout],
+                            on_click=[
+                                focus_after_checkout(),
+                                CartState.checkout(CartState.version),
+                            ],
                             size="3",
                             disabled=CartState.prices_changed,
                             width=rx.breakpoints(initial="100%", sm="auto"),

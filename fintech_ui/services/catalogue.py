@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from fintech_ui.errors import DomainError
 from fintech_ui.models import CATEGORIES, Item
+from fintech_ui.text import refuse_control_characters
 
 PAGE_SIZE = 12
 MAX_SEARCH_CHARS = 100
@@ -91,6 +92,8 @@ def make_query(
     """Check each parameter strictly; CatalogueError names the first one that is wrong."""
     if not isinstance(search, str) or len(search) > MAX_SEARCH_CHARS:
         raise CatalogueError(f"Search for at most {MAX_SEARCH_CHARS} characters.")
+    # A NUL is a 500 on PostgreSQL and matches everything on SQLite: refuse, do not strip.
+    refuse_control_characters(search, field="Search", error=CatalogueError)
     if not isinstance(category, str) or category not in ("", *CATEGORIES):
         raise CatalogueError("Unknown category.")
     if not isinstance(sort, str) or sort not in SORTS:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from fintech_ui.errors import DomainError
 from fintech_ui.models import Account, LedgerEntry, User
 from fintech_ui.money import decimal_string
 
@@ -47,13 +49,63 @@ def balance_cents(db: Session, *, user_id: int) -> int:
     return value or 0
 
 
-def deposit(db: Session, *, user_id: int, amount_cents: int, now: int) -> LedgerEntry:
-    """Add money and record it. The amount must already be validated."""
+_IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9._:-]{1,64}", re.ASCII)
+
+
+class DepositError(DomainError):
+    """A deposit that cannot be made as asked; nothing changed."""
+
+
+class DepositKeyReused(DepositError):
+    """The idempotency key was used for another deposit (another amount)."""
+
+
+@dataclass(frozen=True)
+class DepositView:
+    """A recorded deposit; `replayed` when the key had been used already."""
+
+    entry_id: int
+    amount_cents: int
+    balance_after_cents: int
+    created_at: int
+    replayed: bool = False
+
+
+def _view(entry: LedgerEntry, *, replayed: bool) -> DepositView:
+    assert entry.id is not None  # flushed
+    return DepositView(
+        entry_id=entry.id,
+        amount_cents=entry.amount_cents,
+        balance_after_cents=entry.balance_after_cents,
+        created_at=entry.created_at,
+        replayed=replayed,
+    )
+
+
+def deposit(
+    db: Session, *, user_id: int, amount_cents: int, idempotency_key: str, now: int
+) -> DepositView:
+    """Add money once per idempotency key: a replayed request (double click, network retry)
+    gets the first deposit back instead of a second credit."""
     if type(amount_cents) is not int or not MIN_DEPOSIT_CENTS <= amount_cents <= MAX_DEPOSIT_CENTS:
-        raise ValueError("deposit amount out of range")
+        raise DepositError("Deposit amount out of range.")
+    if not isinstance(idempotency_key, str) or not _IDEMPOTENCY_KEY.fullmatch(idempotency_key):
+        raise DepositError("Idempotency key must be 1–64 letters, digits, '.', '_', ':' or '-'.")
     if db.get(Account, user_id) is None:
         db.add(Account(user_id=user_id, balance_cents=0))
         db.flush()
+    # The account row lock serialises this user's deposits (SQLite: BEGIN IMMEDIATE already),
+    # so a twin request waits here and then finds the first one's entry below.
+    db.exec(select(Account.user_id).where(Account.user_id == user_id).with_for_update()).one()
+    earlier = db.exec(
+        select(LedgerEntry).where(
+            LedgerEntry.user_id == user_id, LedgerEntry.idempotency_key == idempotency_key
+        )
+    ).first()
+    if earlier is not None:
+        if earlier.kind != "deposit" or earlier.amount_cents != amount_cents:
+            raise DepositKeyReused("This deposit key was already used for another amount.")
+        return _view(earlier, replayed=True)
     db.exec(
         update(Account)
         .where(col(Account.user_id) == user_id)
@@ -65,10 +117,11 @@ def deposit(db: Session, *, user_id: int, amount_cents: int, now: int) -> Ledger
         amount_cents=amount_cents,
         balance_after_cents=balance_cents(db, user_id=user_id),
         created_at=now,
+        idempotency_key=idempotency_key,
     )
     db.add(entry)
     db.flush()
-    return entry
+    return _view(entry, replayed=False)
 
 
 def debit_for_order(
@@ -150,15 +203,44 @@ def account_summary(db: Session, *, user_id: int, limit: int = 500) -> AccountSu
     )
 
 
-def top_up(db: Session, *, user_id: int, amount_cents: int, now: int) -> AccountSummary:
-    """Deposit a validated amount and answer with the account as it now is."""
-    deposit(db, user_id=user_id, amount_cents=amount_cents, now=now)
-    return account_summary(db, user_id=user_id)
+@dataclass(frozen=True)
+class TopUp:
+    """The account after a deposit; `deposit` says what was credited (or replayed)."""
+
+    deposit: DepositView
+    account: AccountSummary
 
 
-def statement_export(db: Session, *, user_id: int) -> str:
-    """The whole statement as CSV, for download."""
-    return statement_csv(statement(db, user_id=user_id, limit=100_000))
+def top_up(
+    db: Session, *, user_id: int, amount_cents: int, idempotency_key: str, now: int
+) -> TopUp:
+    """Deposit a validated amount once per key and answer with the account as it now is."""
+    made = deposit(
+        db, user_id=user_id, amount_cents=amount_cents, idempotency_key=idempotency_key, now=now
+    )
+    return TopUp(deposit=made, account=account_summary(db, user_id=user_id))
+
+
+EXPORT_ROWS = 10_000  # a bounded file: built in one worker thread, held in memory once
+
+
+@dataclass(frozen=True)
+class StatementExport:
+    """The statement as CSV; `capped` when only the newest EXPORT_ROWS entries are in it."""
+
+    csv: str
+    rows: int
+    capped: bool
+
+
+def statement_export(db: Session, *, user_id: int, limit: int | None = None) -> StatementExport:
+    """The newest `limit` (default EXPORT_ROWS) entries as CSV, oldest first, and whether older
+    ones were left out."""
+    limit = EXPORT_ROWS if limit is None else limit
+    entries = statement(db, user_id=user_id, limit=limit + 1)
+    capped = len(entries) > limit
+    kept = entries[:limit]
+    return StatementExport(csv=statement_csv(kept), rows=len(kept), capped=capped)
 
 
 def credit_for_sale(

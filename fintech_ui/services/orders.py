@@ -30,6 +30,13 @@ class PricesChanged(CheckoutError):
     """A price moved since the shopper saw it: they must confirm the new total."""
 
 
+CART_CHANGED = "Your cart changed in another window; please review it."
+
+
+class CartChanged(CheckoutError):
+    """The cart is not the one the buyer was shown (another tab or the API changed it)."""
+
+
 class KeyReused(CheckoutError):
     """The idempotency key was already used for a different purchase."""
 
@@ -137,9 +144,19 @@ def _find_by_key(db: Session, user_id: int, key: str) -> Order | None:
 
 
 def place_order(
-    db: Session, *, user_id: int, idempotency_key: object, item_id: object = None, now: int
+    db: Session,
+    *,
+    user_id: int,
+    idempotency_key: object,
+    item_id: object = None,
+    now: int,
+    cart_version: object = None,
 ) -> Order:
-    """Buy the whole cart, or only the line of `item_id`; all of it happens or none."""
+    """Buy the whole cart, or only the line of `item_id`; all of it happens or none.
+
+    With `cart_version` (the version of the cart the buyer was shown) the cart must still be
+    that one: CartChanged otherwise, so no one pays for lines or quantities never on screen.
+    """
     key = check_key(idempotency_key)
     if item_id is not None and (type(item_id) is not int or not 0 < item_id < 2**31):
         raise CheckoutError("That product is not in your cart.")
@@ -149,6 +166,11 @@ def place_order(
     existing = _find_by_key(db, user_id, key)
     if existing is not None:
         return _replay(db, existing, item_id, user_id)
+    if cart_version is not None and (
+        type(cart_version) is not str
+        or carts.view(db, carts.CartOwner(user_id=user_id)).version != cart_version
+    ):
+        raise CartChanged(CART_CHANGED)
     lines = _selection(db, user_id, item_id)
     if not lines:
         raise CheckoutError(
@@ -216,7 +238,13 @@ def place_order(
 
 
 def checkout_or_replay(
-    db: Session, *, user_id: int, idempotency_key: object, item_id: object = None, now: int
+    db: Session,
+    *,
+    user_id: int,
+    idempotency_key: object,
+    item_id: object = None,
+    now: int,
+    cart_version: object = None,
 ) -> OrderView:
     """Buy the cart (or one line) once per key; a retry or a concurrent twin gets its order.
 
@@ -228,9 +256,16 @@ def checkout_or_replay(
     key = check_key(idempotency_key)
     try:
         with db.begin_nested():
-            order = place_order(db, user_id=user_id, idempotency_key=key, item_id=item_id, now=now)
+            order = place_order(
+                db,
+                user_id=user_id,
+                idempotency_key=key,
+                item_id=item_id,
+                now=now,
+                cart_version=cart_version,
+            )
     except (IntegrityError, CheckoutError) as exc:
-        if isinstance(exc, (KeyReused, PricesChanged)):
+        if isinstance(exc, (KeyReused, PricesChanged, CartChanged)):
             raise
         existing = _find_by_key(db, user_id, key)
         if existing is None:

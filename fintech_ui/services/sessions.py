@@ -10,22 +10,42 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
+from fintech_ui.errors import DomainError
 from fintech_ui.models import AuthSession, LoginCode, User
-from fintech_ui.security import TokenClaims, decode_token, issue_token
+from fintech_ui.security import TokenClaims, decode_token, issue_device_token, issue_token
 from fintech_ui.services.ids import stored_id
 from fintech_ui.settings import Settings
 
 TOUCH_EVERY_SECONDS = 30  # refresh last_seen_at at most this often, to spare the database
 
 
-def create_session(db: Session, *, user: User, settings: Settings, now: int) -> str:
-    """Open a new session for `user` and return its signed token."""
+SESSION_KINDS = ("browser", "api")
+
+
+def create_session(
+    db: Session,
+    *,
+    user: User,
+    settings: Settings,
+    now: int,
+    kind: str = "browser",
+    address: str = "",
+) -> str:
+    """Open a new session for `user` and return its signed token.
+
+    `kind` ("browser": the cookie; "api": a bearer token) and `address` are shown to the user
+    in their list of active sessions.
+    """
+    if kind not in SESSION_KINDS:
+        raise ValueError(f"unknown session kind {kind!r}")
     row = AuthSession(
         jti=secrets.token_urlsafe(24),
         user_id=stored_id(user),
         created_at=now,
         last_seen_at=now,
         expires_at=now + settings.session_absolute_seconds,
+        kind=kind,
+        address=address[:64],
     )
     db.add(row)
     db.flush()
@@ -151,14 +171,140 @@ def revoke_user_sessions(db: Session, *, user_id: int, now: int) -> None:
     )
 
 
-def _code_hash(code: str) -> str:
-    return hashlib.sha256(code.encode()).hexdigest()
+@dataclass(frozen=True)
+class SessionView:
+    """One live login of the user, as the security page lists it."""
+
+    id: int
+    kind: str  # "browser" or "api"
+    address: str
+    started_at: int
+    last_seen_at: int
+    this_device: bool
+
+
+def list_sessions(
+    db: Session, *, user_id: int, current_session_id: int | None, settings: Settings, now: int
+) -> list[SessionView]:
+    """The user's live sessions, most recently active first; the caller's own is marked."""
+    rows = db.exec(
+        select(AuthSession)
+        .where(
+            AuthSession.user_id == user_id,
+            col(AuthSession.revoked_at).is_(None),
+            col(AuthSession.expires_at) > now,
+            col(AuthSession.last_seen_at) > now - settings.session_idle_seconds,
+        )
+        .order_by(col(AuthSession.last_seen_at).desc(), col(AuthSession.id).desc())
+    ).all()
+    return [
+        SessionView(
+            id=stored_id(row),
+            kind=row.kind,
+            address=row.address,
+            started_at=row.created_at,
+            last_seen_at=row.last_seen_at,
+            this_device=row.id == current_session_id,
+        )
+        for row in rows
+    ]
+
+
+def end_session(db: Session, *, user_id: int, session_id: object, now: int) -> bool:
+    """End one of the user's own sessions; False when it is not theirs or already over."""
+    if type(session_id) is not int or not 0 < session_id < 2**31:
+        return False
+    result = db.exec(
+        update(AuthSession)
+        .where(
+            col(AuthSession.id) == session_id,
+            col(AuthSession.user_id) == user_id,
+            col(AuthSession.revoked_at).is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    return result.rowcount == 1
+
+
+def end_other_sessions(db: Session, *, user_id: int, keep_session_id: int | None, now: int) -> int:
+    """End every session of the user but `keep_session_id` (None: all); how many ended."""
+    query = update(AuthSession).where(
+        col(AuthSession.user_id) == user_id, col(AuthSession.revoked_at).is_(None)
+    )
+    if keep_session_id is not None:
+        query = query.where(col(AuthSession.id) != keep_session_id)
+    return db.exec(query.values(revoked_at=now)).rowcount
+
+
+# --- use cases of the security page and GET/DELETE /api/account/sessions ---------------
+
+
+class SessionEnded(DomainError):
+    """The asking session is no longer live (expired, logged out, ended elsewhere)."""
+
+    def __init__(self) -> None:
+        super().__init__("Your session has ended. Log in again.")
+
+
+def _asking(db: Session, token: object, settings: Settings, now: int) -> tuple[int, int]:
+    # (user id, session id) of a live token, else SessionEnded: re-checked in the use case's
+    # own transaction, so a session ended a moment ago cannot act.
+    check = check_session(db, token, settings=settings, now=now)
+    if check.user is None or check.session_id is None:
+        raise SessionEnded()
+    return stored_id(check.user), check.session_id
+
+
+def sessions_of(db: Session, *, token: object, settings: Settings, now: int) -> list[SessionView]:
+    """The live sessions of the token's user, the asking one marked "this device"."""
+    user_id, session_id = _asking(db, token, settings, now)
+    return list_sessions(
+        db, user_id=user_id, current_session_id=session_id, settings=settings, now=now
+    )
+
+
+def end_own_session(
+    db: Session, *, token: object, session_id: object, settings: Settings, now: int
+) -> bool:
+    """End one session of the token's user (any of theirs, this one too); False when it is
+    not theirs or already over."""
+    user_id, _ = _asking(db, token, settings, now)
+    return end_session(db, user_id=user_id, session_id=session_id, now=now)
+
+
+def end_sessions_but_this(db: Session, *, token: object, settings: Settings, now: int) -> int:
+    """End every other session of the token's user; how many ended."""
+    user_id, session_id = _asking(db, token, settings, now)
+    return end_other_sessions(db, user_id=user_id, keep_session_id=session_id, now=now)
+
+
+LOGIN_NONCE_CHARS = (20, 100)  # the browser's login-nonce cookie: random, URL-safe
+
+
+def valid_login_nonce(nonce: object) -> bool:
+    """True for a plausible login-nonce cookie value (what security.new_login_nonce makes)."""
+    low, high = LOGIN_NONCE_CHARS
+    return (
+        isinstance(nonce, str)
+        and low <= len(nonce) <= high
+        and nonce.isascii()
+        and all(ch.isalnum() or ch in "-_" for ch in nonce)
+    )
+
+
+def _code_hash(code: str, browser_nonce: str) -> str:
+    # The code is stored bound to the browser's nonce: the same code presented by another
+    # browser (a hostile page logging its victim into the attacker's account) matches nothing.
+    return hashlib.sha256(f"{code}|{browser_nonce}".encode()).hexdigest()
 
 
 def create_login_code(
-    db: Session, *, token: str, next_path: str, settings: Settings, now: int
+    db: Session, *, token: str, next_path: str, browser_nonce: str, settings: Settings, now: int
 ) -> str:
-    """A single-use code, valid for a minute, that the cookie endpoint swaps for `token`."""
+    """A single-use code, valid for a minute, that the cookie endpoint swaps for `token` in the
+    browser holding `browser_nonce` (its login-nonce cookie) and no other."""
+    if not valid_login_nonce(browser_nonce):
+        raise ValueError("a login code needs the browser's login nonce")
     claims = decode_token(token, key=settings.secret_key)
     if claims is None:
         raise ValueError("token is not valid")
@@ -167,7 +313,7 @@ def create_login_code(
     code = secrets.token_urlsafe(32)
     db.add(
         LoginCode(
-            code_hash=_code_hash(code),
+            code_hash=_code_hash(code, browser_nonce),
             session_id=session_id,
             next_path=next_path,
             expires_at=now + settings.login_code_seconds,
@@ -177,20 +323,37 @@ def create_login_code(
     return code
 
 
+@dataclass(frozen=True)
+class RedeemedLogin:
+    """A login code swapped for its session: the cookie values and where to go."""
+
+    token: str
+    next_path: str
+    device_token: str
+
+
 def redeem_login_code(
-    db: Session, code: object, *, settings: Settings, now: int
-) -> tuple[str, str] | None:
-    """(token, next path) for a fresh unused code, else None. A code works once only."""
+    db: Session, code: object, *, browser_nonce: object, settings: Settings, now: int
+) -> RedeemedLogin | None:
+    """The session of a fresh unused code presented by the browser it was made for, else None.
+
+    A code works once only. `device_token` marks this browser as one the user logs in from
+    (it skips the per-account login delay next time).
+    """
     if not isinstance(code, str) or not 20 <= len(code) <= 100:
         return None
+    if not valid_login_nonce(browser_nonce):
+        return None
+    assert isinstance(browser_nonce, str)
     found = db.exec(
-        select(LoginCode, AuthSession)
+        select(LoginCode, AuthSession, User)
         .join(AuthSession, col(AuthSession.id) == col(LoginCode.session_id))
-        .where(LoginCode.code_hash == _code_hash(code))
+        .join(User, col(User.id) == col(AuthSession.user_id))
+        .where(LoginCode.code_hash == _code_hash(code, browser_nonce))
     ).first()
     if found is None:
         return None
-    login_code, row = found
+    login_code, row, user = found
     # The conditional delete is the claim: of two concurrent redemptions only one deletes.
     claimed = db.exec(
         delete(LoginCode).where(
@@ -199,4 +362,7 @@ def redeem_login_code(
     )
     if claimed.rowcount != 1 or row.revoked_at is not None:
         return None
-    return _token_for(row, settings), login_code.next_path
+    device = issue_device_token(stored_id(user), settings, now=now, stamp=user.password_hash)
+    return RedeemedLogin(
+        token=_token_for(row, settings), next_path=login_code.next_path, device_token=device
+    )

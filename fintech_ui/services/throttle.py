@@ -2,14 +2,17 @@
 
 Kept in the database (not in a worker's memory) so every worker sees the same count and a
 restart forgives nothing. Delays grow with failures but are bounded and expire within the
-hour, so an attacker can slow the real owner down but never lock them out for good.
+hour, so an attacker can slow the real owner down but never lock them out for good; and a
+browser holding a device token from an earlier login of the account skips the per-account
+delay altogether (never the per-address one), so strangers' guesses cannot lock the owner out.
+Registrations are counted per address under a rule of their own: each costs a bcrypt hash.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, text
 from sqlmodel import Session, col, select
 
 from fintech_ui.models import LoginFailure
@@ -29,6 +32,7 @@ class Rule:
 
 ACCOUNT = Rule("user", free_failures=5)
 ADDRESS = Rule("addr", free_failures=20)  # many real users may share one NAT address
+REGISTER = Rule("reg", free_failures=10)  # new accounts per address and hour before delays
 
 
 @dataclass(frozen=True)
@@ -61,12 +65,59 @@ def _retry_after(db: Session, rule: Rule, key: str, now: int) -> int:
     return max(0, newest + _delay_after(count, rule) - now)
 
 
-def retry_after(db: Session, *, account: str, address: str, now: int) -> int:
-    """Seconds until another attempt for this account from this address is allowed (0: now)."""
-    return max(
-        _retry_after(db, ACCOUNT, account[:128], now),
-        _retry_after(db, ADDRESS, address[:128], now),
+def serialise(db: Session, *keys: str) -> None:
+    """Make concurrent attempts on the same throttle keys take turns until `db` commits.
+
+    Without it, sixteen simultaneous guesses on PostgreSQL all read "no failures yet" before
+    any of them is counted, and all pass. A transaction-scoped advisory lock per key (taken in
+    sorted order, so two attempts never wait for each other) queues them; each then sees the
+    failures counted before it. SQLite needs nothing: its writers already queue (BEGIN
+    IMMEDIATE).
+    """
+    if db.get_bind().dialect.name != "postgresql":
+        return
+    for key in sorted(set(keys)):
+        db.connection().execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
+
+def retry_after(db: Session, *, account: str | None, address: str, now: int) -> int:
+    """Seconds until another attempt for this account from this address is allowed (0: now).
+
+    account=None skips the per-account delay (a browser the account's owner used before).
+    """
+    by_account = 0 if account is None else _retry_after(db, ACCOUNT, account[:128], now)
+    return max(by_account, _retry_after(db, ADDRESS, address[:128], now))
+
+
+def account_retry_after(db: Session, *, account: str, now: int) -> int:
+    """Seconds until the account may be tried again (password change: no address applies)."""
+    return _retry_after(db, ACCOUNT, account[:128], now)
+
+
+def record_account_failure(db: Session, *, account: str, now: int) -> None:
+    """Count a wrong current password (password change) against the account alone."""
+    db.add(LoginFailure(scope=ACCOUNT.scope, key=account[:128], at=now))
+    db.flush()
+
+
+def forgive_account(db: Session, *, account: str) -> None:
+    """The account's owner proved the password: forget its failures."""
+    db.exec(
+        delete(LoginFailure).where(
+            col(LoginFailure.scope) == ACCOUNT.scope, col(LoginFailure.key) == account[:128]
+        )
     )
+
+
+def registration_retry_after(db: Session, *, address: str, now: int) -> int:
+    """Seconds until this address may try to register again (0: now)."""
+    return _retry_after(db, REGISTER, address[:128], now)
+
+
+def record_registration(db: Session, *, address: str, now: int) -> None:
+    """Count one registration attempt (each costs a bcrypt hash) against the address."""
+    db.add(LoginFailure(scope=REGISTER.scope, key=address[:128], at=now))
+    db.flush()
 
 
 def record_failure(db: Session, *, account: str, address: str, now: int) -> Attempt:

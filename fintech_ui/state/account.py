@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import secrets
 
 import reflex as rx
 
@@ -11,7 +12,7 @@ from fintech_ui.db import now, run
 from fintech_ui.money import MoneyError, format_cents, parse_amount
 from fintech_ui.services import ledger
 from fintech_ui.state.forms import FormError, form_fields
-from fintech_ui.state.session import current_user
+from fintech_ui.state.session import SESSION_ENDED, current_user, forget_user, private
 
 KIND_LABELS = {
     "deposit": "Deposit",
@@ -39,6 +40,11 @@ def _date(timestamp: int) -> str:
     return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%d %b %Y %H:%M UTC")
 
 
+def _new_request_id() -> str:
+    return secrets.token_urlsafe(24)
+
+
+@private(lambda state: state.reset())
 class AccountState(rx.State):
     """What the account page shows about the logged-in investor."""
 
@@ -48,6 +54,11 @@ class AccountState(rx.State):
     statement: list[StatementRow] = []
     deposit_error: str = ""
     deposit_message: str = ""
+    # The idempotency key of one deposit form submission (a hidden field): a double click or
+    # a replayed event carries the same id and credits once; a new one after each success.
+    deposit_request_id: str = ""
+    depositing: bool = False
+    export_message: str = ""
 
     def _show(self, summary: ledger.AccountSummary) -> None:
         self.account_name = summary.username
@@ -69,52 +80,75 @@ class AccountState(rx.State):
             for e in summary.statement
         ]
 
-    def _clear(self) -> None:
-        self.account_name = self.member_since = self.balance = ""
-        self.statement = []
+    async def _session_ended(self, message: str = "") -> None:
+        await forget_user(self)
+        self.deposit_error = message
 
     @rx.event
     async def load(self):
         """Fill the page from the database; nothing at all without a live session."""
-        self.deposit_error = self.deposit_message = ""
+        self.deposit_error = self.deposit_message = self.export_message = ""
+        self.depositing = False
+        self.deposit_request_id = _new_request_id()
         user = await current_user(self)
         if user is None:
-            self._clear()
+            await self._session_ended()
             return None
         self._show(await run(ledger.account_summary, user_id=user.id, read_only=True))
         return None
 
     @rx.event
-    async def deposit(self, form_data: dict):
-        """Add money to the balance (a simulated top-up of $0.01 to $10,000.00)."""
+    async def deposit(self, form_data: object):
+        """Add money to the balance (a simulated top-up of $0.01 to $10,000.00), once per form
+        submission; the button is disabled while it runs."""
+        if self.depositing:
+            return
         self.deposit_error = self.deposit_message = ""
         user = await current_user(self)
         if user is None:
-            self._clear()
-            self.deposit_error = "Your session has ended. Log in again."
-            return None
+            await self._session_ended(SESSION_ENDED)
+            return
         try:
+            fields = form_fields(form_data, ("amount", "deposit_request_id"))
             amount = parse_amount(
-                form_fields(form_data, ("amount",))["amount"],
+                fields["amount"],
                 min_cents=ledger.MIN_DEPOSIT_CENTS,
                 max_cents=ledger.MAX_DEPOSIT_CENTS,
             )
         except (FormError, MoneyError) as exc:
             self.deposit_error = str(exc)
-            return None
-        self._show(await run(ledger.top_up, user_id=user.id, amount_cents=amount, now=now()))
-        self.deposit_message = f"{format_cents(amount)} added to your balance."
-        return rx.set_value("amount", "")
+            return
+        self.depositing = True
+        yield
+        try:
+            made = await run(
+                ledger.top_up,
+                user_id=user.id,
+                amount_cents=amount,
+                idempotency_key=fields["deposit_request_id"],
+                now=now(),
+            )
+        except ledger.DepositError as exc:
+            self.deposit_error = str(exc)
+            return
+        finally:
+            self.depositing = False
+        self._show(made.account)
+        self.deposit_request_id = _new_request_id()
+        self.deposit_message = f"{format_cents(made.deposit.amount_cents)} added to your balance."
+        yield rx.set_value("amount", "")
 
     @rx.event
     async def download_statement(self):
-        """The whole statement as a CSV file."""
+        """The statement as a CSV file, built off the event loop; the newest 10,000 entries."""
+        self.export_message = ""
         user = await current_user(self)
         if user is None:
-            self._clear()
+            await self._session_ended()
             return None
-        return rx.download(
-            data=await run(ledger.statement_export, user_id=user.id, read_only=True),
-            filename="fintech-statement.csv",
-            mime_type="text/csv",
-        )
+        export = await run(ledger.statement_export, user_id=user.id, read_only=True)
+        if export.capped:
+            self.export_message = (
+                f"The file holds your newest {export.rows:,} entries only; older ones are left out."
+            )
+        return rx.download(data=export.csv, filename="fintech-statement.csv", mime_type="text/csv")

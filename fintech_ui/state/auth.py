@@ -7,13 +7,25 @@ import json
 import reflex as rx
 
 from fintech_ui import routes
-from fintech_ui.db import now, run
+from fintech_ui.db import Busy, now, run
 from fintech_ui.security import PolicyError, safe_next_path
 from fintech_ui.services import accounts, sessions
 from fintech_ui.settings import get_settings
 from fintech_ui.state.cart import CartState
 from fintech_ui.state.forms import FormError, form_fields
-from fintech_ui.state.session import current_user, session_token
+from fintech_ui.state.session import (
+    current_user,
+    device_token,
+    forget_user,
+    login_nonce,
+    private,
+    session_token,
+)
+
+NO_NONCE = (
+    "Your browser did not keep this site's login cookie. Allow cookies for this site, "
+    "then reload the page."
+)
 
 
 def _backend_url(path: str) -> str:
@@ -26,6 +38,17 @@ def _navigate(url: str) -> rx.event.EventSpec:
     return rx.call_script(f"window.location.assign({json.dumps(url)})")
 
 
+def _post(url: str) -> rx.event.EventSpec:
+    # A real form POST (log-out): the browser sends its Origin, which the endpoint checks,
+    # and follows the answer's redirect as a full page load.
+    return rx.call_script(
+        "(() => { const f = document.createElement('form'); f.method = 'post'; "
+        f"f.action = {json.dumps(url)}; f.style.display = 'none'; "
+        "document.body.appendChild(f); f.submit(); })()"
+    )
+
+
+@private(lambda state: setattr(state, "username", ""))
 class AuthState(rx.State):
     """The logged-in username for display, and the messages of the account forms."""
 
@@ -67,31 +90,50 @@ class AuthState(rx.State):
 
     @rx.event
     async def clear_messages(self):
-        """Forget the previous form's message when a form page opens; remember where to return."""
+        """Forget the previous form's message when a form page opens; remember where to return.
+
+        A browser without a login nonce (pages served by the dev server) fetches one first.
+        """
         self.login_error = ""
         self.register_error = ""
         self.next_query = routes.next_query(self._next_path())
+        if sessions.valid_login_nonce(login_nonce(self)):
+            return None
+        if self.router.url.query_parameters.get("cookies"):
+            self.login_error = self.register_error = NO_NONCE
+            return None
+        url = self.router.url
+        here = safe_next_path(
+            (url.path.rstrip("/") or routes.LOGIN) + (f"?{url.query}" if url.query else ""),
+            routes.LOGIN,
+        )
+        return _navigate(_backend_url(routes.auth_nonce(here)))
 
     @rx.event
-    async def log_in(self, form_data: dict):
-        """Check the credentials and swap them for an HttpOnly session cookie."""
+    async def log_in(self, form_data: object):
+        """Check the credentials and swap them for an HttpOnly session cookie in this browser."""
         self.login_error = ""
+        nonce = login_nonce(self)
         try:
             fields = form_fields(form_data, ("username", "password"))
-        except FormError as exc:
+            if not sessions.valid_login_nonce(nonce):
+                raise FormError(NO_NONCE)
+            result = await run(
+                accounts.log_in,
+                username=fields["username"],
+                password=fields["password"],
+                address=self.router.session.client_ip,
+                visitor_token=await self._visitor_token(),
+                next_path=self._next_path(),
+                browser_nonce=nonce,
+                device_token=device_token(self),
+                settings=get_settings(),
+                now=now(),
+                passwords=True,
+            )
+        except (FormError, Busy) as exc:
             self.login_error = str(exc)
             return None
-        result = await run(
-            accounts.log_in,
-            username=fields["username"],
-            password=fields["password"],
-            address=self.router.session.client_ip,
-            visitor_token=await self._visitor_token(),
-            next_path=self._next_path(),
-            settings=get_settings(),
-            now=now(),
-            passwords=True,
-        )
         if result.user is None:
             wait = result.retry_after
             self.login_error = (
@@ -104,24 +146,35 @@ class AuthState(rx.State):
         return _navigate(_backend_url(routes.auth_session(result.login_code)))
 
     @rx.event
-    async def register(self, form_data: dict):
-        """Create the account, then log in as it."""
+    async def register(self, form_data: object):
+        """Create the account, then log in as it (in this browser only)."""
         self.register_error = ""
+        nonce = login_nonce(self)
         try:
             fields = form_fields(form_data, ("username", "password", "confirm_password"))
             if fields["password"] != fields["confirm_password"]:
                 raise FormError("Passwords do not match.")
+            if not sessions.valid_login_nonce(nonce):
+                raise FormError(NO_NONCE)
             result = await run(
                 accounts.register_and_log_in,
                 username=fields["username"],
                 password=fields["password"],
+                address=self.router.session.client_ip,
                 visitor_token=await self._visitor_token(),
                 next_path=self._next_path(),
+                browser_nonce=nonce,
                 settings=get_settings(),
                 now=now(),
                 passwords=True,
             )
-        except (FormError, PolicyError, accounts.UsernameTaken) as exc:
+        except (
+            FormError,
+            PolicyError,
+            accounts.UsernameTaken,
+            accounts.RegistrationThrottled,
+            Busy,
+        ) as exc:
             self.register_error = str(exc)
             return None
         await self._forget_visitor_cart()
@@ -129,9 +182,14 @@ class AuthState(rx.State):
 
     @rx.event
     async def log_out(self):
-        """End the session everywhere at once, then drop the cookie."""
+        """End the session everywhere at once, empty every page of this tab, drop the cookie.
+
+        The cookie endpoint (a POST that checks Origin) revokes the session as well: a log-out
+        whose websocket event was lost still ends it.
+        """
         token = session_token(self)
         if token:
             await run(sessions.log_out, token=token, settings=get_settings(), now=now())
+        await forget_user(self)
         self.username = ""
-        return _navigate(_backend_url(routes.AUTH_LOGOUT))
+        return _post(_backend_url(routes.AUTH_LOGOUT))

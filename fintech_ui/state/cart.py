@@ -14,9 +14,10 @@ from fintech_ui.db import now, run
 from fintech_ui.money import format_cents
 from fintech_ui.services import cart as carts
 from fintech_ui.services.orders import CheckoutError, KeyReused, OrderView, checkout_or_replay
-from fintech_ui.state.session import current_user
+from fintech_ui.state.session import current_user, private
 
 VISITOR_COOKIE_SECONDS = 30 * 24 * 3600
+NOT_A_PRODUCT = "That product is not in your cart."
 
 
 @dataclasses.dataclass
@@ -52,6 +53,18 @@ def _new_checkout_key() -> str:
     return secrets.token_urlsafe(24)
 
 
+def _forget_user_cart(state: CartState) -> None:
+    # A visitor's own cart stays (its handle is the visitor cookie); a user's cart goes.
+    if state.logged_in:
+        state.rows, state.total_cents, state.count, state.version = [], 0, 0, ""
+        state.prices_changed = state.logged_in = False
+        state.message = state.error = ""
+        state.last_order_id = 0
+        state._checkout_key, state._shown_prices = "", {}
+        state._bought_version = state._bought_message = ""
+
+
+@private(lambda state: _forget_user_cart(state))
 class CartState(rx.State):
     """The cart's lines, total and count; every change goes through the database first."""
 
@@ -70,6 +83,8 @@ class CartState(rx.State):
     )
     _checkout_key: str = ""
     _shown_prices: dict[int, int] = {}
+    _bought_version: str = ""
+    _bought_message: str = ""
 
     @rx.var
     def total(self) -> str:
@@ -127,27 +142,41 @@ class CartState(rx.State):
         await self._refresh(await self._owner(create=False))
 
     @rx.event
-    async def add_to_cart(self, item_id: int):
+    async def add_to_cart(self, item_id: object):
         """One more unit of a product."""
+        if type(item_id) is not int:
+            self.error = NOT_A_PRODUCT
+            return rx.toast.error(self.error, duration=4000)
         await self._change(carts.add, item_id=item_id, quantity=1)
         if not self.error:
             name = next((row.name for row in self.rows if row.item_id == item_id), "Product")
             return rx.toast.success(f"{name} added to your cart", duration=2500)
         return rx.toast.error(self.error, duration=4000)
 
+    # Item ids arrive as JSON from the page. Annotated `object`, so Reflex passes them as
+    # sent: `int("١٢")` or `int(" 7 ")` would otherwise turn text into some other product.
     @rx.event
-    async def increase(self, item_id: int):
+    async def increase(self, item_id: object):
         """One more unit of a line."""
+        if type(item_id) is not int:
+            self.error = NOT_A_PRODUCT
+            return
         await self._change(carts.add, item_id=item_id, quantity=1)
 
     @rx.event
-    async def decrease(self, item_id: int):
+    async def decrease(self, item_id: object):
         """One unit fewer; at one unit the line goes."""
+        if type(item_id) is not int:
+            self.error = NOT_A_PRODUCT
+            return
         await self._change(carts.decrease, item_id=item_id)
 
     @rx.event
-    async def remove(self, item_id: int):
+    async def remove(self, item_id: object):
         """Drop a line."""
+        if type(item_id) is not int:
+            self.error = NOT_A_PRODUCT
+            return
         await self._change(carts.remove, item_id=item_id)
 
     @rx.event
@@ -156,28 +185,29 @@ class CartState(rx.State):
         await self._change(carts.accept_prices, shown=dict(self._shown_prices))
 
     @rx.event
-    async def checkout(self):
-        """Buy everything in the cart."""
-        return await self._buy(None)
+    async def checkout(self, version: object = None):
+        """Buy everything in the cart, as long as it is the cart on screen (`version`)."""
+        return await self._buy(None, version)
 
     @rx.event
-    async def buy_line(self, item_id: int):
-        """Buy one line alone."""
+    async def buy_line(self, item_id: object, version: object = None):
+        """Buy one line alone, as long as the cart is the one on screen (`version`)."""
         if type(item_id) is not int:
             self.error = "That product is not in your cart."
             return None
-        return await self._buy(item_id)
+        return await self._buy(item_id, version)
 
-    async def _checkout(self, user_id: int, item_id: int | None) -> OrderView:
+    async def _checkout(self, user_id: int, item_id: int | None, version: str) -> OrderView:
         return await run(
             checkout_or_replay,
             user_id=user_id,
             idempotency_key=self._checkout_key,
             item_id=item_id,
+            cart_version=version,
             now=now(),
         )
 
-    async def _buy(self, item_id: int | None):
+    async def _buy(self, item_id: int | None, version: object):
         self.error = ""
         self.message = ""
         user = await current_user(self)
@@ -185,20 +215,32 @@ class CartState(rx.State):
             self.logged_in = False
             return rx.redirect(routes.login(next=routes.CART))
         owner = carts.CartOwner(user_id=user.id)
+        # The page sends the version it shows; without one, the version this tab last showed.
+        shown = self.version if version is None else version
+        if type(shown) is not str:
+            self.error = "The cart was not understood. Reload the page."
+            return None
+        if shown != self.version and shown == self._bought_version and self.last_order_id:
+            # A second click that crossed the order on its way (double click): that order is
+            # the answer, and nothing more is bought.
+            self.message = self._bought_message
+            return None
         if not self._checkout_key:
             self._checkout_key = _new_checkout_key()
-        # The key stays until this tab changes the cart: a double click or a replayed event
-        # is answered with the order already placed, not with "Your cart is empty".
         try:
             try:
-                order = await self._checkout(user.id, item_id)
+                order = await self._checkout(user.id, item_id, shown)
             except KeyReused:  # the cart changed elsewhere since: this is a new purchase
                 self._checkout_key = _new_checkout_key()
-                order = await self._checkout(user.id, item_id)
-        except CheckoutError as exc:  # includes PricesChanged: confirm first
+                order = await self._checkout(user.id, item_id, shown)
+        except CheckoutError as exc:  # includes PricesChanged and CartChanged: review first
             self.error = str(exc)
         else:
             self.last_order_id = order.id
             self.message = f"Order #{order.id} placed: {format_cents(order.total_cents)}."
+            # A new purchase needs a new key: the same line added again later (here, in
+            # another tab or over the API) is bought, not answered with this order.
+            self._checkout_key = _new_checkout_key()
+            self._bought_version, self._bought_message = shown, self.message
         await self._refresh(owner)
         return None

@@ -150,18 +150,19 @@ class CatalogueState(rx.State):
             await self._update(search="", category="", sort=DEFAULT_SORT, page=1)
             self.error = message
 
+    # `object`, not `str`: Reflex would turn any JSON value into text before _change checks it.
     @rx.event
-    async def search_for(self, value: str):
+    async def search_for(self, value: object):
         """Search product names as the investor types."""
         return await self._change(search=value)
 
     @rx.event
-    async def choose_category(self, value: str):
+    async def choose_category(self, value: object):
         """Show one category, or all for 'all'."""
         return await self._change(category="" if value == "all" else value)
 
     @rx.event
-    async def choose_sort(self, value: str):
+    async def choose_sort(self, value: object):
         """Order by name or price."""
         return await self._change(sort=value)
 

@@ -10,7 +10,7 @@ import reflex as rx
 from fintech_ui.db import run
 from fintech_ui.money import format_cents
 from fintech_ui.services.orders import OrderView, get_order, list_orders
-from fintech_ui.state.session import current_user
+from fintech_ui.state.session import current_user, private
 
 
 @dataclasses.dataclass
@@ -60,6 +60,7 @@ def _order_id_from_path(path: str) -> int | None:
     return int(tail)
 
 
+@private(lambda state: state.reset())
 class OrdersState(rx.State):
     """The logged-in investor's orders."""
 

@@ -13,7 +13,7 @@ from fintech_ui.money import format_cents
 from fintech_ui.services import portfolio as portfolios
 from fintech_ui.services import trading
 from fintech_ui.state.forms import FormError, form_fields
-from fintech_ui.state.session import current_user
+from fintech_ui.state.session import current_user, private
 
 CATEGORY_LABELS = {
     "fund": "Funds",
@@ -100,6 +100,7 @@ def _value_caption(series: tuple[portfolios.ValuePoint, ...]) -> str:
     )
 
 
+@private(lambda state: state.reset())
 class PortfolioState(rx.State):
     """What the portfolio page shows about the logged-in investor."""
 

@@ -11,13 +11,14 @@ from fintech_ui.money import MoneyError, format_cents
 from fintech_ui.services import trading
 from fintech_ui.state.account import AccountState
 from fintech_ui.state.forms import FormError, form_fields
-from fintech_ui.state.session import current_user
+from fintech_ui.state.session import current_user, private
 
 
 def _new_request_id() -> str:
     return secrets.token_urlsafe(24)
 
 
+@private(lambda state: state.reset())
 class WithdrawalState(rx.State):
     """The withdrawal form. Its hidden request id is the idempotency key of one submission:
     a double click or a replayed event carries the same id and withdraws once."""

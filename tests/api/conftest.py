@@ -78,11 +78,13 @@ def password() -> str:
 
 @pytest.fixture(autouse=True)
 def _forgive_test_client_address() -> None:
-    """Forget the failed logins counted against TestClient's address by earlier tests."""
+    """Forget the failed logins and registrations counted against TestClient's address by
+    earlier tests (each test registers a few users from that one address)."""
     with session_scope() as db:
         db.exec(
             delete(LoginFailure).where(
-                col(LoginFailure.scope) == "addr", col(LoginFailure.key) == TEST_CLIENT_ADDRESS
+                col(LoginFailure.scope).in_(("addr", "reg")),
+                col(LoginFailure.key) == TEST_CLIENT_ADDRESS,
             )
         )
 

@@ -126,6 +126,21 @@ def test_token_signed_with_hs512_and_the_real_key_is_refused(
     assert response.json() == INVALID
 
 
+@pytest.mark.parametrize(
+    ("claim", "value"), [("iss", "evil"), ("aud", "evil")], ids=["iss-evil", "aud-evil"]
+)
+def test_token_signed_with_the_real_key_but_foreign_issuer_or_audience_is_refused(
+    client: TestClient, user: ApiUser, claim: str, value: str
+) -> None:
+    forged_claims = _claims(user.token) | {claim: value}
+    forged = jwt.encode(forged_claims, get_settings().secret_key, algorithm="HS256")
+
+    response = _account(client, {"x-access-tokens": forged})
+
+    assert response.status_code == 401
+    assert response.json() == INVALID
+
+
 def test_token_signed_with_another_key_is_refused(client: TestClient, user: ApiUser) -> None:
     forged = jwt.encode(_claims(user.token), b"k" * 64, algorithm="HS256")
 

@@ -40,7 +40,13 @@ def fuzz_user_id() -> int:
     assert registered.status_code == 201, registered.text
     user_id = registered.json()["id"]
     with session_scope() as db:
-        ledger.deposit(db, user_id=user_id, amount_cents=500_000, now=int(time.time()))
+        ledger.deposit(
+            db,
+            idempotency_key=uuid.uuid4().hex,
+            user_id=user_id,
+            amount_cents=500_000,
+            now=int(time.time()),
+        )
     return user_id
 
 

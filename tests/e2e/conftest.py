@@ -48,6 +48,7 @@ class _Running:
     app = None
     root: Path | None = None
     environ: dict[str, str] | None = None  # os.environ before the harness started
+    page_origins: tuple[str, ...] = ()  # the backend's URL, allowed by the pages' CSP
 
 
 def _stop_harness() -> None:
@@ -73,6 +74,40 @@ def _stop_harness() -> None:
             shutil.rmtree(root, ignore_errors=True)
 
 
+def _serve_pages_with_security_headers() -> None:
+    """The harness serves pages from a server of its own (production: the backend, behind
+    the same middleware); give it the production headers, so every browser test runs under
+    the Content-Security-Policy, with the backend (another port here) allowed as the API URL.
+
+    The backend's URL is known only once the harness has started (and the page server's
+    thread sees another Reflex config), so the policy is built per request from _Running.
+    """
+    import reflex.utils.exec as reflex_exec
+
+    from fintech_ui.security_headers import SecurityHeadersMiddleware
+    from fintech_ui.session_cookie import NonceCookieMiddleware
+
+    original = reflex_exec._frontend_prod_app
+    if getattr(original, "_fintech_headers", False):
+        return
+
+    def with_headers():
+        pages = original()
+
+        async def app(scope, receive, send):
+            # As in production, where the backend serves the pages: they carry the login nonce.
+            with_nonce = NonceCookieMiddleware(pages)
+            middleware = SecurityHeadersMiddleware(
+                with_nonce, allowed_origins=_Running.page_origins
+            )
+            await middleware(scope, receive, send)
+
+        return app
+
+    with_headers._fintech_headers = True
+    reflex_exec._frontend_prod_app = with_headers
+
+
 @pytest.fixture(scope="session")
 def harness() -> Iterator:
     """The app's production build, started once: `harness.frontend_url` ends with '/'."""
@@ -80,10 +115,14 @@ def harness() -> Iterator:
     from reflex.testing import AppHarnessProd
 
     _Running.environ = dict(os.environ)
+    _serve_pages_with_security_headers()
     _Running.root = app_directory(REPO, prefix="fintech-e2e-build-")
     _Running.app = AppHarnessProd.create(root=_Running.root, app_name="fintech_ui")
     try:
         _Running.app.start()
+        from reflex.config import get_config
+
+        _Running.page_origins = (get_config().api_url,)
         yield _Running.app
     finally:
         _stop_harness()

@@ -25,7 +25,18 @@ TIMEOUT_MS = 20_000
 PASSWORD = "Velvet-Harbour-Lantern-73"
 GOLD = "Gold (1 gram)"
 SILVER = "Silver (1 ounce)"
-PAGES = ["/", "/login", "/register", "/cart", "/account", "/orders", "ORDER", "/no-such-page"]
+PAGES = [
+    "/",
+    "/login",
+    "/register",
+    "/cart",
+    "/account",
+    "/account/security",
+    "/reset-password?token=not-a-real-reset-token-0123456789",
+    "/orders",
+    "ORDER",
+    "/no-such-page",
+]
 SETUPS = ["phone-out", "phone-in", "desktop-out", "desktop-in"]
 # With FINTECH_SCREENSHOTS=1 the logged-in phone pages are saved for the README; with
 # FINTECH_SCREENSHOT_DIR=<dir> every page of every set-up is saved there, to look at.

@@ -151,12 +151,15 @@ def _event(name: str, path: str) -> str:
     return f"42{NAMESPACE}," + json.dumps(["event", body])
 
 
-async def _exchange(ws_url: str, cookie: str | None, origin: str) -> list[dict[str, Any]]:
-    """Call AccountState.load, then hydrate; every state update received until hydrate's."""
+async def _exchange(
+    ws_url: str, cookie: str | None, origin: str, tab: str, load: bool
+) -> list[dict[str, Any]]:
+    """Call AccountState.load (unless not `load`), then hydrate, as the tab with client token
+    `tab`; every state update received until hydrate's."""
     headers = {"Origin": origin}
     if cookie is not None:
         headers["Cookie"] = cookie
-    url = f"{ws_url}/_event/?EIO=4&transport=websocket&token={uuid.uuid4()}"
+    url = f"{ws_url}/_event/?EIO=4&transport=websocket&token={tab}"
     ws = await RawWebSocket.connect(
         url, headers, subprotocols=[rx.constants.Reflex.VERSION], timeout=EXCHANGE_TIMEOUT_S
     )
@@ -181,7 +184,8 @@ async def _exchange(ws_url: str, cookie: str | None, origin: str) -> list[dict[s
         connected = await receive()
         assert connected.startswith(f"40{NAMESPACE},"), connected
 
-        await ws.send(_event(f"{ACCOUNT_STATE}.load", "/account"))
+        if load:
+            await ws.send(_event(f"{ACCOUNT_STATE}.load", "/account"))
         await ws.send(_event(f"{ROOT_STATE}.hydrate", "/account"))
         while True:
             message = await receive()
@@ -199,11 +203,20 @@ async def _exchange(ws_url: str, cookie: str | None, origin: str) -> list[dict[s
         await ws.close()
 
 
-def exchange(backend_url: str, frontend_url: str, cookie: str | None) -> list[dict[str, Any]]:
-    """Run the exchange on a loop of its own thread, away from Playwright's sync loop."""
+def exchange(
+    backend_url: str,
+    frontend_url: str,
+    cookie: str | None,
+    *,
+    tab: str | None = None,
+    load: bool = True,
+) -> list[dict[str, Any]]:
+    """Run the exchange on a loop of its own thread, away from Playwright's sync loop; `tab`
+    is the client token (default: a new tab)."""
     ws_url = "ws" + backend_url.removeprefix("http")
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        future = pool.submit(asyncio.run, _exchange(ws_url, cookie, frontend_url))
+        coroutine = _exchange(ws_url, cookie, frontend_url, tab or str(uuid.uuid4()), load)
+        future = pool.submit(asyncio.run, coroutine)
         return future.result(timeout=EXCHANGE_TIMEOUT_S + 10)
 
 
@@ -284,3 +297,23 @@ def test_load_with_live_session_shows_the_user(
     assert len(values) >= 2, updates
     assert values[0] == username
     assert values[-1] == username
+
+
+@pytest.mark.parametrize("cookie_left", [False, True], ids=["cookie gone", "dead cookie"])
+def test_the_same_tab_after_its_session_ended_hydrates_without_the_users_data(
+    backend_url: str, frontend_url: str, user_with_session: tuple[str, str], cookie_left: bool
+) -> None:
+    # Issue 10, defect 1: the tab's state is kept per client token; a new connection with
+    # that token and no live session must not receive the previous user's page.
+    username, token = user_with_session
+    tab = str(uuid.uuid4())
+    shown = exchange(backend_url, frontend_url, cookie=cookie_header(token), tab=tab)
+    assert account_values(shown)[-1] == username
+    with session_scope() as db:
+        assert revoke_session(db, token, settings=get_settings(), now=int(time.time()))
+
+    cookie = cookie_header(token) if cookie_left else None
+    updates = exchange(backend_url, frontend_url, cookie=cookie, tab=tab, load=False)
+
+    assert account_values(updates)[-1] == ""
+    assert username not in json.dumps(updates)

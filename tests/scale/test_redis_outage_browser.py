@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -180,7 +181,13 @@ def test_redis_dying_during_checkout_leaves_a_whole_order_and_no_false_message(
     username, watch = _shopper(page, app, "midbuy")
     user_id = _user_id(engine, username)
     with Session(engine) as db:
-        deposit(db, user_id=user_id, amount_cents=100_000, now=int(time.time()))
+        deposit(
+            db,
+            idempotency_key=uuid.uuid4().hex,
+            user_id=user_id,
+            amount_cents=100_000,
+            now=int(time.time()),
+        )
         db.commit()
     open_cart(page)
     database = engine.url.database

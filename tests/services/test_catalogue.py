@@ -301,6 +301,18 @@ def test_make_query_refuses_bad_parameters(params):
         make_query(**params)
 
 
+@pytest.mark.parametrize("search", ["\x00", "gold\x00", "\t", "a\r\nb", "\x1b[31m", "\x7f", "\x85"])
+def test_make_query_refuses_control_characters_with_a_message(search):
+    with pytest.raises(CatalogueError, match="Search must not contain control characters"):
+        make_query(search=search)
+
+
+def test_nul_search_is_refused_on_every_backend(scope, make_item):
+    make_item("Gold Fund")
+    with pytest.raises(CatalogueError, match="control characters"):
+        _search(scope, search="\x00")
+
+
 # --- inactive products -----------------------------------------------------------------
 
 

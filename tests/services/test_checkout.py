@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import uuid
 
 import pytest
 from service_helpers import balance as _balance
@@ -257,7 +258,7 @@ def test_refused_key_can_be_used_again_once_the_problem_is_fixed(scope, make_use
     with pytest.raises(CheckoutError):
         _buy(scope, poor, key=_key(7))
     with scope() as db:
-        deposit(db, user_id=poor, amount_cents=500, now=T0)
+        deposit(db, idempotency_key=uuid.uuid4().hex, user_id=poor, amount_cents=500, now=T0)
     assert _buy(scope, poor, key=_key(7)).total_cents == 1500
     assert _balance(scope, poor) == 0
 
@@ -369,7 +370,13 @@ def test_balance_is_the_ledger_sum_after_random_deposits_and_purchases(
         action = rng.random()
         if action < 0.3:
             with scope() as db:
-                deposit(db, user_id=buyer, amount_cents=rng.randint(1, 5000), now=now)
+                deposit(
+                    db,
+                    idempotency_key=uuid.uuid4().hex,
+                    user_id=buyer,
+                    amount_cents=rng.randint(1, 5000),
+                    now=now,
+                )
             continue
         with contextlib.suppress(CartError):  # not enough stock left: the cart says so
             _add(scope, buyer, rng.choice(items), rng.randint(1, 3), now=now)

@@ -9,6 +9,7 @@ balance is its ledger's sum, every order has exactly one debit, nothing is negat
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -221,7 +222,9 @@ def test_deposits_and_purchases_at_once_keep_the_ledger_exact(
         if i < len(items):
             return _buy(scope, buyer, f"mixed-{i}", item_id=items[i])
         with scope() as db:
-            deposit(db, user_id=buyer, amount_cents=500, now=T0 + 1)
+            deposit(
+                db, idempotency_key=uuid.uuid4().hex, user_id=buyer, amount_cents=500, now=T0 + 1
+            )
         return None
 
     _race(len(items) + 3, racer)

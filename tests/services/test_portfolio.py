@@ -3,6 +3,8 @@ account at each day's close, money in and out per month, and product analytics."
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from sqlmodel import select
 
@@ -20,7 +22,8 @@ NOON = DAY0 + DAY // 2
 
 def _deposit(scope, user, cents, at):
     with scope() as db:
-        ledger.deposit(db, user_id=user, amount_cents=cents, now=at)
+        key = uuid.uuid4().hex
+        ledger.deposit(db, user_id=user, amount_cents=cents, idempotency_key=key, now=at)
 
 
 def _buy(scope, user, item, quantity, key, at):

@@ -9,7 +9,7 @@ from sqlalchemy import delete
 from sqlmodel import select
 
 from fintech_ui.models import AuthSession
-from fintech_ui.security import TokenClaims, decode_token, issue_token
+from fintech_ui.security import TokenClaims, decode_token, device_token_valid, issue_token
 from fintech_ui.services.accounts import disable_user, register
 from fintech_ui.services.sessions import (
     TOUCH_EVERY_SECONDS,
@@ -191,12 +191,51 @@ def test_resolve_session_refuses_garbage(db, settings, token, t0, garbage):
 # --- login codes -----------------------------------------------------------------------
 
 
-def _code(db, settings, token, now, next_path="/account") -> str:
-    return create_login_code(db, token=token, next_path=next_path, settings=settings, now=now)
+NONCE = "this-browser-nonce-0123456789"
+OTHER_NONCE = "another-browser-nonce-987654"
 
 
-def _redeem(db, settings, code, now):
-    return redeem_login_code(db, code, settings=settings, now=now)
+def _code(db, settings, token, now, next_path="/account", nonce=NONCE) -> str:
+    return create_login_code(
+        db, token=token, next_path=next_path, browser_nonce=nonce, settings=settings, now=now
+    )
+
+
+def _redeem(db, settings, code, now, nonce=NONCE):
+    redeemed = redeem_login_code(db, code, browser_nonce=nonce, settings=settings, now=now)
+    return None if redeemed is None else (redeemed.token, redeemed.next_path)
+
+
+def test_login_code_is_refused_in_another_browser(db, settings, token, t0):
+    code = _code(db, settings, token, t0)
+    assert _redeem(db, settings, code, t0 + 1, nonce=OTHER_NONCE) is None
+
+
+@pytest.mark.parametrize("nonce", [None, "", 5, "short", "x" * 101, "ü" * 30, "a b" * 10])
+def test_login_code_is_refused_without_a_plausible_nonce(db, settings, token, t0, nonce):
+    code = _code(db, settings, token, t0)
+    assert _redeem(db, settings, code, t0 + 1, nonce=nonce) is None
+
+
+def test_login_code_refused_in_another_browser_still_works_in_its_own(db, settings, token, t0):
+    code = _code(db, settings, token, t0)
+    _redeem(db, settings, code, t0 + 1, nonce=OTHER_NONCE)
+    assert _redeem(db, settings, code, t0 + 2) is not None
+
+
+def test_create_login_code_needs_the_browsers_nonce(db, settings, token, t0):
+    with pytest.raises(ValueError, match="nonce"):
+        _code(db, settings, token, t0, nonce="")
+
+
+def test_redeemed_login_carries_a_device_token_for_the_user(db, settings, alice, token, t0):
+    redeemed = redeem_login_code(
+        db, _code(db, settings, token, t0), browser_nonce=NONCE, settings=settings, now=t0 + 1
+    )
+    assert redeemed is not None
+    assert device_token_valid(
+        redeemed.device_token, alice.id, settings, now=t0 + 1, stamp=alice.password_hash
+    )
 
 
 def test_redeem_login_code_returns_next_path(db, settings, token, t0):

@@ -131,8 +131,10 @@ def test_account_summary_of_a_new_user_is_empty(scope, make_user):
 def test_top_up_answers_with_balance_and_newest_entry_first(scope, make_user):
     user = make_user()
     with scope() as db:
-        ledger.top_up(db, user_id=user, amount_cents=500, now=T0)
-        summary = ledger.top_up(db, user_id=user, amount_cents=250, now=T0 + 1)
+        ledger.top_up(db, user_id=user, amount_cents=500, idempotency_key="t-1", now=T0)
+        summary = ledger.top_up(
+            db, user_id=user, amount_cents=250, idempotency_key="t-2", now=T0 + 1
+        ).account
 
     assert summary.balance_cents == 750
     assert [(e.kind, e.amount_cents, e.balance_after_cents) for e in summary.statement] == [
@@ -146,10 +148,24 @@ def test_top_up_answers_with_balance_and_newest_entry_first(scope, make_user):
 def test_statement_export_is_csv_oldest_first(scope, make_user):
     user = make_user(balance_cents=1234)
     with scope(read_only=True) as db:
-        csv_text = ledger.statement_export(db, user_id=user)
+        csv_text = ledger.statement_export(db, user_id=user).csv
 
     assert csv_text.splitlines()[0] == "date,type,order,amount,balance"
     assert csv_text.splitlines()[1].endswith(",deposit,,12.34,12.34")
+
+
+def test_statement_export_keeps_the_newest_rows_and_says_it_was_capped(scope, make_user):
+    user = make_user()
+    with scope() as db:
+        for n in range(1, 4):
+            ledger.deposit(db, user_id=user, amount_cents=n, idempotency_key=f"d{n}", now=T0 + n)
+    with scope(read_only=True) as db:
+        capped = ledger.statement_export(db, user_id=user, limit=2)
+        whole = ledger.statement_export(db, user_id=user, limit=3)
+
+    assert (capped.rows, capped.capped) == (2, True)
+    assert [line.split(",")[3] for line in capped.csv.splitlines()[1:]] == ["0.02", "0.03"]
+    assert (whole.rows, whole.capped) == (3, False)
 
 
 # --- checkout_or_replay ----------------------------------------------------------------
@@ -196,13 +212,20 @@ def test_log_in_for_the_ui_gives_a_code_not_a_token(db, settings):
         settings=settings,
         now=now,
         next_path="/cart",
+        browser_nonce="use-case-browser-nonce-0123",
     )
 
     assert result.user is not None and result.user.username == "Ui_User"
     assert result.token == "" and result.login_code and result.retry_after == 0
-    token, next_path = sessions.redeem_login_code(db, result.login_code, settings=settings, now=now)
-    assert next_path == "/cart"
-    assert sessions.resolve_user(db, token, settings=settings, now=now) == result.user
+    redeemed = sessions.redeem_login_code(
+        db,
+        result.login_code,
+        browser_nonce="use-case-browser-nonce-0123",
+        settings=settings,
+        now=now,
+    )
+    assert redeemed is not None and redeemed.next_path == "/cart"
+    assert sessions.resolve_user(db, redeemed.token, settings=settings, now=now) == result.user
 
 
 def test_log_in_for_the_api_gives_the_token(db, settings):
@@ -246,6 +269,7 @@ def test_log_in_merges_the_visitors_cart(db, settings):
         now=int(time.time()),
         visitor_token=visitor,
         next_path="/",
+        browser_nonce="use-case-browser-nonce-0123",
     )
 
     assert result.user is not None
@@ -258,7 +282,14 @@ def test_register_and_log_in_refuses_a_taken_name(db, settings):
 
     with pytest.raises(UsernameTaken, match="taken"):
         accounts.register_and_log_in(
-            db, username="TAKEN_name", password=PASSWORD, settings=settings, now=T0, next_path="/"
+            db,
+            username="TAKEN_name",
+            password=PASSWORD,
+            address=ADDRESS,
+            settings=settings,
+            now=T0,
+            next_path="/",
+            browser_nonce="use-case-browser-nonce-0123",
         )
 
 

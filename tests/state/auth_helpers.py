@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import reflex as rx
 from sqlalchemy import func
 from sqlmodel import select
-from state_helpers import navigation_target, now
+from state_helpers import TEST_NONCE, navigation_target, now
 
 from fintech_ui.db import session_scope
 from fintech_ui.models import AuthSession, LoginCode, LoginFailure, User
@@ -59,10 +59,14 @@ def user_id_of(username: str) -> int | None:
         return db.exec(select(User.id).where(User.username_key == username_key(username))).first()
 
 
-def redeem(code: str) -> tuple[str, str] | None:
-    """What the cookie endpoint would get for this code: (token, next path), or None."""
+def redeem(code: str, browser_nonce: str = TEST_NONCE) -> tuple[str, str] | None:
+    """What the cookie endpoint would get for this code in the browser holding `browser_nonce`
+    (by default the test browser's): (token, next path), or None."""
     with session_scope() as db:
-        return redeem_login_code(db, code, settings=get_settings(), now=now())
+        redeemed = redeem_login_code(
+            db, code, browser_nonce=browser_nonce, settings=get_settings(), now=now()
+        )
+    return None if redeemed is None else (redeemed.token, redeemed.next_path)
 
 
 def resolve(token: str) -> User | None:

@@ -16,6 +16,7 @@ each test makes its own uniquely named users and (by default) uses its own clien
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 import uuid
 from collections.abc import Callable
@@ -31,11 +32,17 @@ from reflex import constants
 from reflex.event import EventHandler
 from reflex.state import RouterData
 from sqlmodel import col, select
-from state_helpers import now, revoke
+from state_helpers import TEST_NONCE, now, revoke
 
 from fintech_ui.db import session_scope
 from fintech_ui.models import Cart, CartLine, Order
-from fintech_ui.security import SESSION_COOKIE, TokenClaims, decode_token, issue_token
+from fintech_ui.security import (
+    LOGIN_NONCE_COOKIE,
+    SESSION_COOKIE,
+    TokenClaims,
+    decode_token,
+    issue_token,
+)
 from fintech_ui.services import ledger
 from fintech_ui.services.accounts import disable_user
 from fintech_ui.settings import get_settings
@@ -61,10 +68,19 @@ def unique_client_ip() -> str:
     return f"10.{n % 256}.{(n >> 8) % 256}.{(n >> 16) % 254 + 1}"
 
 
-def router_data_for(*, url: str, cookie: str | None, client_ip: str) -> dict[str, Any]:
-    """The router_data Reflex builds for an event sent from the page at `url`."""
+def router_data_for(
+    *, url: str, cookie: str | None, client_ip: str, login_nonce: str | None = TEST_NONCE
+) -> dict[str, Any]:
+    """The router_data Reflex builds for an event sent from the page at `url`.
+
+    Every browser that loaded a page holds a login nonce (`login_nonce`, None: it has none);
+    it is sent after the other cookies, so `cookie` may still be malformed or empty.
+    """
     parts = urlsplit(url)
     headers = {"origin": FRONTEND_ORIGIN, "host": "localhost:8000"}
+    if login_nonce is not None:
+        nonce = f"{LOGIN_NONCE_COOKIE}={login_nonce}"
+        cookie = nonce if cookie is None else f"{cookie}; {nonce}"
     if cookie is not None:
         headers["cookie"] = cookie
     return {
@@ -79,14 +95,24 @@ def router_data_for(*, url: str, cookie: str | None, client_ip: str) -> dict[str
 
 
 def build_state(
-    state_cls: type[StateT], *, cookie: str | None = None, url: str = "/", client_ip: str = ""
+    state_cls: type[StateT],
+    *,
+    cookie: str | None = None,
+    url: str = "/",
+    client_ip: str = "",
+    login_nonce: str | None = TEST_NONCE,
 ) -> StateT:
     """An instance of `state_cls` in a fresh state tree whose router describes the request.
 
     `cookie` is the raw Cookie header (None: the browser sent none), `url` the page's path
     and query, `client_ip` the websocket peer's address (empty: a fresh one).
     """
-    router_data = router_data_for(url=url, cookie=cookie, client_ip=client_ip or unique_client_ip())
+    router_data = router_data_for(
+        url=url,
+        cookie=cookie,
+        client_ip=client_ip or unique_client_ip(),
+        login_nonce=login_nonce,
+    )
     root = rx.State(_reflex_internal_init=True)
     root.router_data = router_data
     root.router = RouterData.from_router_data(router_data)
@@ -94,8 +120,19 @@ def build_state(
 
 
 def run_handler(state: rx.State, handler: EventHandler, **payload: Any) -> Any:
-    """Run an event handler on `state` with a browser's payload; return what it returned."""
-    return asyncio.run(handler.fn(state, **payload))
+    """Run an event handler on `state` with a browser's payload; return what it returned
+    (a handler that yields: the last thing it yielded other than None)."""
+    result = handler.fn(state, **payload)
+    if inspect.isasyncgen(result):
+
+        async def drain() -> Any:
+            last = None
+            async for update in result:
+                last = update if update is not None else last
+            return last
+
+        return asyncio.run(drain())
+    return asyncio.run(result) if inspect.iscoroutine(result) else result
 
 
 def session_cookie(token: str) -> str:
@@ -327,8 +364,11 @@ class Customer:
     make_state: Callable[..., Any]
 
     def state(self) -> CartState:
-        """A fresh CartState of a tab that sends this user's session cookie."""
-        return self.make_state(CartState, cookie=self.cookie, url="/cart")
+        """A fresh CartState of a tab that sends this user's session cookie, showing the cart
+        (its version is the one on screen, as after the page's on_load)."""
+        state = self.make_state(CartState, cookie=self.cookie, url="/cart")
+        run_handler(state, CartState.load)
+        return state
 
     def cart(self) -> list[tuple[int, int, int]]:
         """(item_id, quantity, seen_price_cents) of the user's cart in the database."""

@@ -16,6 +16,9 @@ from fintech_ui.db import session_scope
 from fintech_ui.services.sessions import revoke_session
 from fintech_ui.settings import get_settings
 
+# The login-nonce cookie every test browser holds unless a test says otherwise.
+TEST_NONCE = "test-browser-nonce-0123456789abcdef"
+
 
 def now() -> int:
     """The wall clock, in the units sessions are stamped with."""
@@ -67,4 +70,15 @@ def navigation_target(spec: object) -> str:
     assert isinstance(spec, EventSpec), f"expected an EventSpec, got {spec!r}"
     match = _ASSIGN.fullmatch(str(spec_args(spec).get("javascript_code")))
     assert match is not None, f"not a window.location.assign navigation: {spec!r}"
+    return json.loads(match["url"])
+
+
+_POST = re.compile(r".*f\.method = 'post'; f\.action = (?P<url>\"[^\"]*\");.*", re.S)
+
+
+def post_target(spec: object) -> str:
+    """The URL a form POST navigation (`rx.call_script` building a hidden form) goes to."""
+    assert isinstance(spec, EventSpec), f"expected an EventSpec, got {spec!r}"
+    match = _POST.fullmatch(str(spec_args(spec).get("javascript_code")))
+    assert match is not None, f"not a form POST navigation: {spec!r}"
     return json.loads(match["url"])

@@ -1,8 +1,10 @@
 """AccountState's money handlers: deposits and the statement download.
 
 `deposit` is browser-callable by name with any JSON as `form_data`. Only the form we render,
-`{"amount": "<text>"}` with an amount from $0.01 to $10,000.00 and at most two decimals, may
-add money, and then exactly that many cents and one ledger entry. Everything else, and every
+`{"amount": "<text>", "deposit_request_id": "<the form's key>"}` with an amount from $0.01 to
+$10,000.00 and at most two decimals, may add money, and then exactly that many cents and one
+ledger entry, once per key (this module's `handle` adds a fresh key to every dict form that
+has none, so the tables below read as the amount alone). Everything else, and every
 request without a live session, must leave the balance and the ledger untouched and say why.
 `download_statement` hands out the ledger as CSV with exact decimal strings, to its owner only.
 """
@@ -15,6 +17,7 @@ import datetime as dt
 import io
 import re
 import time
+import uuid
 
 import pytest
 from reflex.event import EventSpec
@@ -24,6 +27,7 @@ from state_helpers import revoke, spec_args
 
 from fintech_ui.db import session_scope
 from fintech_ui.models import LedgerEntry
+from fintech_ui.services import ledger
 from fintech_ui.services.orders import checkout
 from fintech_ui.state.account import AccountState
 from fintech_ui.state.forms import INVALID_FORM
@@ -56,6 +60,19 @@ def downloaded_csv(spec: object) -> list[list[str]]:
     assert url.startswith(prefix), url[:60]
     text = base64.b64decode(url.removeprefix(prefix)).decode("utf-8")
     return list(csv.reader(io.StringIO(text)))
+
+
+@pytest.fixture
+def handle(handle):
+    """The shared `handle`, giving each deposit form without a key a fresh one."""
+
+    def run(state, handler, **payload):
+        form = payload.get("form_data")
+        if handler is AccountState.deposit and isinstance(form, dict):
+            payload["form_data"] = {"deposit_request_id": uuid.uuid4().hex, **form}
+        return handle(state, handler, **payload)
+
+    return run
 
 
 @pytest.fixture
@@ -129,6 +146,57 @@ def test_deposit_accepts_the_amount_formats_people_type(depositor, handle, shop,
     account, state = depositor
     handle(state, AccountState.deposit, form_data={"amount": text})
     assert shop.balance_cents(account.id) == 1_000 + cents
+
+
+# ------------------------------------------------- one credit per form submission
+
+
+def test_the_same_submission_twice_credits_once(depositor, handle, shop):
+    # A double click or a replayed event carries the form's key again (issue 10, defect 6).
+    account, state = depositor
+    form = {"amount": "25.50", "deposit_request_id": "one-submission-key"}
+    handle(state, AccountState.deposit, form_data=form)
+    handle(state, AccountState.deposit, form_data=form)
+    assert shop.balance_cents(account.id) == 1_000 + 2_550
+    assert len(ledger_entries(account.id)) == 2
+
+
+def test_a_replayed_submission_still_confirms_the_first_deposit(depositor, handle):
+    _account, state = depositor
+    form = {"amount": "25.50", "deposit_request_id": "one-submission-key"}
+    handle(state, AccountState.deposit, form_data=form)
+    handle(state, AccountState.deposit, form_data=form)
+    assert (state.deposit_message, state.balance) == ("$25.50 added to your balance.", "$35.50")
+
+
+def test_the_form_gets_a_new_key_after_each_deposit(depositor, handle):
+    _account, state = depositor
+    handle(state, AccountState.load)
+    first = state.deposit_request_id
+    handle(state, AccountState.deposit, form_data={"amount": "1", "deposit_request_id": first})
+    assert state.deposit_request_id not in ("", first)
+
+
+def test_the_key_of_another_amount_is_refused(depositor, handle, shop):
+    account, state = depositor
+    handle(state, AccountState.deposit, form_data={"amount": "1", "deposit_request_id": "k-1"})
+    handle(state, AccountState.deposit, form_data={"amount": "2", "deposit_request_id": "k-1"})
+    assert "already used" in state.deposit_error
+    assert shop.balance_cents(account.id) == 1_000 + 100
+
+
+def test_the_button_is_enabled_again_after_a_deposit(depositor, handle):
+    _account, state = depositor
+    handle(state, AccountState.deposit, form_data={"amount": "1"})
+    assert state.depositing is False
+
+
+@pytest.mark.parametrize("key", [5, None, "", "a b", "x" * 65, "ключ"], ids=repr)
+def test_a_bad_key_credits_nothing(depositor, handle, shop, key):
+    account, state = depositor
+    handle(state, AccountState.deposit, form_data={"amount": "1", "deposit_request_id": key})
+    assert shop.balance_cents(account.id) == 1_000
+    assert state.deposit_error
 
 
 # -------------------------------------------------------------- hostile deposits
@@ -334,3 +402,22 @@ def test_download_statement_holds_only_the_owners_entries(
     state = make_state(AccountState, cookie=cookie_for(open_session(owner)), url="/account")
     rows = downloaded_csv(handle(state, AccountState.download_statement))
     assert [row[3] for row in rows[1:]] == ["1.00"]
+
+
+# ------------------------------------------------- a capped statement says so (defect 17)
+
+
+def test_capped_statement_keeps_the_newest_rows_and_says_so(depositor, handle, monkeypatch):
+    _account, state = depositor
+    for amount in ("1", "2", "3"):
+        handle(state, AccountState.deposit, form_data={"amount": amount})
+    monkeypatch.setattr(ledger, "EXPORT_ROWS", 2)
+    rows = downloaded_csv(handle(state, AccountState.download_statement))
+    assert [row[3] for row in rows[1:]] == ["2.00", "3.00"]
+    assert "newest 2 entries only" in state.export_message
+
+
+def test_whole_statement_says_nothing_about_a_cap(depositor, handle):
+    _account, state = depositor
+    handle(state, AccountState.download_statement)
+    assert state.export_message == ""

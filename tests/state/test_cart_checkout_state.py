@@ -12,6 +12,7 @@ from state_helpers import redirect_path, revoke
 
 from fintech_ui.db import session_scope
 from fintech_ui.models import LedgerEntry
+from fintech_ui.services.orders import CART_CHANGED
 from fintech_ui.state.cart import CartState
 
 # ------------------------------------------------------------------------ checkout
@@ -180,21 +181,98 @@ def test_checkout_called_twice_debits_once(buyer, handle, shop):
 
 
 def test_second_click_of_a_double_click_shows_the_same_order_again(buyer, handle, shop):
+    # Both clicks carry the version on screen before the first one was answered.
     state = buyer.state()
-    handle(state, CartState.checkout)
+    shown = state.version
+    handle(state, CartState.checkout, version=shown)
     first_message = state.message
-    handle(state, CartState.checkout)
+    handle(state, CartState.checkout, version=shown)
     assert (state.error, state.message) == ("", first_message)
     assert len(shop.order_ids(buyer.account.id)) == 1
 
 
-def test_checkout_after_the_cart_changed_elsewhere_is_a_new_purchase(buyer, handle, shop):
+def test_checkout_after_the_cart_changed_elsewhere_asks_to_review_it_first(buyer, handle, shop):
     state = buyer.state()
-    handle(state, CartState.checkout)
+    handle(state, CartState.checkout, version=state.version)
     other_tab = buyer.state()
     handle(other_tab, CartState.add_to_cart, item_id=buyer.product.id)
-    handle(state, CartState.checkout)  # same key as the first order, different cart
+    handle(state, CartState.checkout, version=state.version)  # the empty cart on screen
+    assert state.error == CART_CHANGED
+    assert len(shop.order_ids(buyer.account.id)) == 1
+
+
+def test_checkout_after_reviewing_the_changed_cart_is_a_new_purchase(buyer, handle, shop):
+    state = buyer.state()
+    handle(state, CartState.checkout, version=state.version)
+    other_tab = buyer.state()
+    handle(other_tab, CartState.add_to_cart, item_id=buyer.product.id)
+    handle(state, CartState.checkout, version=state.version)  # refused; the fresh cart shown
+    handle(state, CartState.checkout, version=state.version)
     assert len(shop.order_ids(buyer.account.id)) == 2
+
+
+# -------------------------------------- the cart on screen is the cart bought (defect 4)
+
+
+def test_checkout_refuses_a_cart_changed_in_another_tab(buyer, handle, shop):
+    # Tab A shows 2 units ($25.00); tab B raises the quantity; Checkout in tab A buys nothing.
+    tab_a = buyer.state()
+    tab_b = buyer.state()
+    for _ in range(3):
+        handle(tab_b, CartState.increase, item_id=buyer.product.id)
+    handle(tab_a, CartState.checkout, version=tab_a.version)
+    assert tab_a.error == CART_CHANGED
+    assert shop.order_ids(buyer.account.id) == []
+    assert shop.balance_cents(buyer.account.id) == 10_000
+
+
+def test_refused_checkout_shows_the_fresh_cart(buyer, handle):
+    tab_a = buyer.state()
+    tab_b = buyer.state()
+    handle(tab_b, CartState.increase, item_id=buyer.product.id)
+    handle(tab_a, CartState.checkout, version=tab_a.version)
+    assert [(row.item_id, row.quantity) for row in tab_a.rows] == [(buyer.product.id, 3)]
+    assert tab_a.version == tab_b.version
+
+
+def test_buy_line_refuses_a_cart_changed_in_another_tab(buyer, handle, shop):
+    tab_a = buyer.state()
+    handle(buyer.state(), CartState.increase, item_id=buyer.product.id)
+    handle(tab_a, CartState.buy_line, item_id=buyer.product.id, version=tab_a.version)
+    assert tab_a.error == CART_CHANGED
+    assert shop.order_ids(buyer.account.id) == []
+
+
+@pytest.mark.parametrize("version", [5, 1.5, ["v"], {"v": 1}, True], ids=repr)
+def test_checkout_refuses_a_version_that_is_not_text(buyer, handle, shop, version):
+    state = buyer.state()
+    handle(state, CartState.checkout, version=version)
+    assert state.error and shop.order_ids(buyer.account.id) == []
+
+
+# ---------------------------------------- a new purchase needs a new key (defect 5)
+
+
+def test_the_same_line_added_again_after_an_order_is_bought_again(buyer, handle, shop):
+    # Before: the key survived the order, and the second Checkout answered "Order #1 placed"
+    # again for the old order, buying nothing.
+    tab_a = buyer.state()
+    handle(tab_a, CartState.checkout, version=tab_a.version)
+    first = tab_a.last_order_id
+    shop.put_in_cart(buyer.account.id, buyer.product.id, 2)  # the API or another tab
+    handle(tab_a, CartState.load)
+    handle(tab_a, CartState.checkout, version=tab_a.version)
+    orders = shop.order_ids(buyer.account.id)
+    assert len(orders) == 2
+    assert tab_a.last_order_id != first
+    assert tab_a.message.startswith(f"Order #{tab_a.last_order_id} placed")
+
+
+def test_each_order_gets_a_new_checkout_key(buyer, handle):
+    state = buyer.state()
+    key = state._checkout_key
+    handle(state, CartState.checkout, version=state.version)
+    assert state._checkout_key not in ("", key)
 
 
 def test_replayed_checkout_with_the_same_key_answers_with_the_same_order(buyer, handle, shop):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from auth_helpers import HOSTILE_COOKIES, NEIGHBOUR_COOKIES, api, count, resolve
-from state_helpers import navigation_target
+from state_helpers import post_target
 
 from fintech_ui.models import AuthSession
 from fintech_ui.security import decode_token, issue_token
@@ -49,12 +49,12 @@ def test_log_out_navigates_to_backend_logout_endpoint(
 ):
     account = new_account()
     state = make_state(AuthState, cookie=cookie_for(open_session(account)))
-    assert navigation_target(handle(state, AuthState.log_out)) == api("/auth/logout")
+    assert post_target(handle(state, AuthState.log_out)) == api("/auth/logout")
 
 
 def test_log_out_without_cookie_still_navigates_to_logout_endpoint(make_state, handle):
     state = make_state(AuthState)
-    assert navigation_target(handle(state, AuthState.log_out)) == api("/auth/logout")
+    assert post_target(handle(state, AuthState.log_out)) == api("/auth/logout")
 
 
 @pytest.mark.parametrize("kind", HOSTILE_COOKIES)
@@ -62,7 +62,7 @@ def test_log_out_with_dead_or_forged_cookie_still_navigates_to_logout_endpoint(
     make_state, handle, hostile_cookie, kind
 ):
     state = make_state(AuthState, cookie=hostile_cookie(kind))
-    assert navigation_target(handle(state, AuthState.log_out)) == api("/auth/logout")
+    assert post_target(handle(state, AuthState.log_out)) == api("/auth/logout")
 
 
 def test_log_out_with_forged_token_revokes_nothing(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from fintech_ui.errors import DomainError
 from fintech_ui.money import MoneyError, decimal_string, format_cents, parse_amount
 from fintech_ui.services.ledger import MAX_DEPOSIT_CENTS, MIN_DEPOSIT_CENTS
 
@@ -84,6 +85,16 @@ def test_parse_amount_honours_custom_bounds():
 
 def test_money_error_is_a_value_error():
     assert issubclass(MoneyError, ValueError)
+
+
+def test_money_error_is_a_domain_error():
+    assert issubclass(MoneyError, DomainError)
+
+
+@pytest.mark.parametrize("text", ["25\x00", "\x0025", "2\t5", "25\n"])
+def test_parse_amount_names_control_characters(text):
+    with pytest.raises(MoneyError, match="Amount must not contain control characters"):
+        _parse(text)
 
 
 # --- format_cents and decimal_string ---------------------------------------------------

@@ -3,24 +3,33 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import time
+import unicodedata
 
+import bcrypt
 import jwt
 import pytest
 
+from fintech_ui.errors import DomainError
 from fintech_ui.security import (
     JWT_ALGORITHM,
+    JWT_AUDIENCE,
+    JWT_ISSUER,
     PASSWORD_MAX,
     PASSWORD_MIN,
     USERNAME_MAX,
     USERNAME_MIN,
+    PasswordMatch,
     PolicyError,
     TokenClaims,
     check_password_policy,
     decode_token,
     hash_password,
     issue_token,
+    match_password,
     normalize_username,
     safe_next_path,
     username_key,
@@ -302,7 +311,14 @@ def claims() -> TokenClaims:
 
 
 def _payload(claims: TokenClaims) -> dict:
-    return {"sub": claims.sub, "jti": claims.jti, "iat": claims.iat, "exp": claims.exp}
+    return {
+        "iss": JWT_ISSUER,
+        "aud": JWT_AUDIENCE,
+        "sub": claims.sub,
+        "jti": claims.jti,
+        "iat": claims.iat,
+        "exp": claims.exp,
+    }
 
 
 def test_issue_and_decode_token_round_trip(claims):
@@ -336,7 +352,33 @@ def test_decode_token_refuses_other_algorithms(claims, algorithm):
     assert decode_token(token, key=KEY) is None
 
 
-@pytest.mark.parametrize("missing", ["sub", "iat", "exp", "jti"])
+def test_decode_token_accepts_a_token_built_by_hand_with_every_claim(claims):
+    token = jwt.encode(_payload(claims), KEY, algorithm=JWT_ALGORITHM)
+    assert decode_token(token, key=KEY) == claims
+
+
+def test_issued_token_names_issuer_and_audience(claims):
+    payload = jwt.decode(issue_token(claims, key=KEY), options={"verify_signature": False})
+    assert (payload["iss"], payload["aud"]) == (JWT_ISSUER, JWT_AUDIENCE)
+
+
+@pytest.mark.parametrize(
+    ("claim", "value"),
+    [
+        ("iss", "evil"),
+        ("aud", "evil"),
+        ("aud", "fintech-ui:device"),
+        ("aud", ["evil", "other"]),
+        ("iss", ""),
+    ],
+    ids=["iss-evil", "aud-evil", "aud-device", "aud-list", "iss-empty"],
+)
+def test_decode_token_refuses_wrong_issuer_or_audience(claims, claim, value):
+    token = jwt.encode({**_payload(claims), claim: value}, KEY, algorithm=JWT_ALGORITHM)
+    assert decode_token(token, key=KEY) is None
+
+
+@pytest.mark.parametrize("missing", ["sub", "iat", "exp", "jti", "iss", "aud"])
 def test_decode_token_refuses_missing_claim(claims, missing):
     payload = {k: v for k, v in _payload(claims).items() if k != missing}
     token = jwt.encode(payload, KEY, algorithm=JWT_ALGORITHM)
@@ -432,3 +474,69 @@ def test_safe_next_path_refuses_and_returns_default(raw):
 
 def test_safe_next_path_default_is_root():
     assert safe_next_path("https://evil.com") == "/"
+
+
+# --- Unicode normalisation of passwords (issue 10, defect 9) ---------------------------
+
+COMPOSED = "Crème brûlée à la carte"  # NFC: each accented letter is one code point
+DECOMPOSED = unicodedata.normalize("NFD", COMPOSED)
+
+
+def _legacy_hash(password: str) -> str:
+    """A hash made as before normalisation existed: of the password exactly as typed."""
+    prehashed = base64.b64encode(
+        hmac.new(PEPPER, password.encode("utf-8"), hashlib.sha256).digest()
+    )
+    return bcrypt.hashpw(prehashed, bcrypt.gensalt(ROUNDS)).decode("ascii")
+
+
+def test_password_typed_decomposed_verifies_against_hash_of_composed_form():
+    assert verify_password(DECOMPOSED, _hash(COMPOSED), pepper=PEPPER) is True
+
+
+def test_password_typed_composed_verifies_against_hash_of_decomposed_form():
+    assert verify_password(COMPOSED, _hash(DECOMPOSED), pepper=PEPPER) is True
+
+
+def test_password_policy_returns_the_composed_form():
+    assert check_password_policy(DECOMPOSED, "alice") == COMPOSED
+
+
+def test_password_policy_counts_length_after_normalising():
+    # 12 accented letters typed decomposed are 24 code points but 12 characters.
+    twelve = unicodedata.normalize("NFD", "éàüöçñõåîêâô")
+    assert len(twelve) == 24
+    assert check_password_policy(twelve, "alice") == unicodedata.normalize("NFC", twelve)
+    over = unicodedata.normalize("NFD", "é" * (PASSWORD_MAX // 2 + 1))
+    assert len(unicodedata.normalize("NFC", over)) <= PASSWORD_MAX
+    assert check_password_policy(over, "alice") == unicodedata.normalize("NFC", over)
+
+
+@pytest.mark.parametrize(
+    ("stored", "typed"),
+    [(DECOMPOSED, DECOMPOSED), (DECOMPOSED, COMPOSED)],
+    ids=["typed-as-stored", "typed-composed"],
+)
+def test_legacy_hash_of_decomposed_password_matches_once_and_asks_for_rehash(stored, typed):
+    match = match_password(typed, _legacy_hash(stored), pepper=PEPPER)
+    assert match == PasswordMatch(ok=True, needs_rehash=True)
+
+
+def test_new_hash_matches_without_rehash():
+    assert match_password(DECOMPOSED, _hash(DECOMPOSED), pepper=PEPPER) == PasswordMatch(
+        ok=True, needs_rehash=False
+    )
+
+
+def test_legacy_hash_refuses_wrong_password():
+    assert match_password(COMPOSED + "x", _legacy_hash(DECOMPOSED), pepper=PEPPER).ok is False
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\x1b[31m", "\x7f", "\u0085", "\ud800"])
+def test_password_policy_names_control_characters(bad):
+    with pytest.raises(PolicyError, match="Password must not contain control characters"):
+        check_password_policy(STRONG + bad, "alice")
+
+
+def test_policy_error_is_a_domain_error():
+    assert issubclass(PolicyError, DomainError)

@@ -148,8 +148,12 @@ def test_absolute_session_limit_is_never_shorter_than_idle_limit(data_dir, monke
     assert load_settings().session_absolute_seconds == 3 * 3600
 
 
-def test_low_bcrypt_cost_is_refused_outside_tests(data_dir, monkeypatch):
-    monkeypatch.setenv("FINTECH_ENV", "production")
+@pytest.mark.parametrize("environment", ["production", "development"])
+def test_low_bcrypt_cost_is_refused_outside_tests(data_dir, monkeypatch, environment):
+    monkeypatch.setenv("FINTECH_ENV", environment)
+    monkeypatch.setenv("FINTECH_SECRET_KEY", "k" * MIN_KEY_BYTES)
+    monkeypatch.setenv("FINTECH_PASSWORD_PEPPER", "p" * MIN_KEY_BYTES)
+    monkeypatch.setenv("FINTECH_ALLOWED_ORIGINS", "https://invest.example.com")
     monkeypatch.setenv("FINTECH_BCRYPT_ROUNDS", "4")
     with pytest.raises(ConfigError, match="FINTECH_BCRYPT_ROUNDS"):
         load_settings()
@@ -259,3 +263,99 @@ def test_trusted_proxy_hops_refuses_a_non_number(data_dir, monkeypatch):
     monkeypatch.setenv("FINTECH_TRUSTED_PROXY_HOPS", "one")
     with pytest.raises(ConfigError, match="FINTECH_TRUSTED_PROXY_HOPS"):
         trusted_proxy_hops()
+
+
+# --- production refuses unsafe defaults (issue 10, defect 10) ---------------------------
+
+GIVEN_KEY = "k" * MIN_KEY_BYTES
+ORIGIN = "https://invest.example.com"
+
+
+@pytest.fixture
+def production(data_dir, monkeypatch):
+    """FINTECH_ENV=production with every required value given; tests remove one each."""
+    monkeypatch.setenv("FINTECH_ENV", "production")
+    monkeypatch.setenv("FINTECH_SECRET_KEY", GIVEN_KEY)
+    monkeypatch.setenv("FINTECH_PASSWORD_PEPPER", "p" * MIN_KEY_BYTES)
+    monkeypatch.setenv("FINTECH_ALLOWED_ORIGINS", ORIGIN)
+    return monkeypatch
+
+
+def test_production_with_everything_given_starts(production):
+    settings = load_settings()
+    assert settings.production and settings.allowed_origins == (ORIGIN,)
+
+
+@pytest.mark.parametrize("origins", [None, "", "*", f"{ORIGIN},*"], ids=repr)
+def test_production_refuses_any_or_unset_origins(production, origins):
+    if origins is None:
+        production.delenv("FINTECH_ALLOWED_ORIGINS")
+    else:
+        production.setenv("FINTECH_ALLOWED_ORIGINS", origins)
+    with pytest.raises(ConfigError, match="FINTECH_ALLOWED_ORIGINS"):
+        load_settings()
+
+
+@pytest.mark.parametrize("name", ["FINTECH_SECRET_KEY", "FINTECH_PASSWORD_PEPPER"])
+def test_production_refuses_to_generate_a_key(production, data_dir, name):
+    production.delenv(name)
+    with pytest.raises(ConfigError, match=f"{name} must be set in production"):
+        load_settings()
+    assert not any(data_dir.glob("*.key")) if data_dir.exists() else True
+
+
+@pytest.mark.parametrize(
+    ("name", "filename"),
+    [("FINTECH_SECRET_KEY", "secret.key"), ("FINTECH_PASSWORD_PEPPER", "pepper.key")],
+)
+def test_production_accepts_a_key_file_the_operator_provided(production, data_dir, name, filename):
+    production.delenv(name)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / filename).write_bytes(b"f" * 48)
+    load_settings()
+
+
+def test_development_still_generates_keys_and_allows_any_origin(data_dir, monkeypatch):
+    monkeypatch.setenv("FINTECH_ENV", "development")
+    settings = load_settings()
+    assert settings.allowed_origins == ("*",) and not settings.production
+
+
+@pytest.mark.parametrize(
+    "origins", ["invest.example.com", "ftp://x.example", "https://a.example/path", "https://"]
+)
+def test_malformed_origin_is_refused(data_dir, monkeypatch, origins):
+    monkeypatch.setenv("FINTECH_ALLOWED_ORIGINS", origins)
+    with pytest.raises(ConfigError, match="FINTECH_ALLOWED_ORIGINS"):
+        load_settings()
+
+
+def test_origins_are_listed_without_spaces_or_trailing_slash(data_dir, monkeypatch):
+    monkeypatch.setenv("FINTECH_ALLOWED_ORIGINS", " https://a.example/ , http://localhost:8000 ")
+    assert load_settings().allowed_origins == ("https://a.example", "http://localhost:8000")
+
+
+@pytest.mark.parametrize(
+    ("environment", "value", "expected"),
+    [
+        ("production", None, True),
+        ("production", "true", True),
+        ("development", None, False),
+        ("development", "true", True),
+        ("test", "1", True),
+        ("test", "false", False),
+    ],
+)
+def test_security_headers_are_on_in_production_and_on_request(
+    production, environment, value, expected
+):
+    production.setenv("FINTECH_ENV", environment)
+    if value is not None:
+        production.setenv("FINTECH_SECURITY_HEADERS", value)
+    assert load_settings().security_headers is expected
+
+
+def test_security_headers_cannot_be_turned_off_in_production(production):
+    production.setenv("FINTECH_SECURITY_HEADERS", "false")
+    with pytest.raises(ConfigError, match="FINTECH_SECURITY_HEADERS"):
+        load_settings()

@@ -27,10 +27,11 @@ CHALLENGE = {"WWW-Authenticate": 'Basic realm="Login required!"'}
     "/register",
     status_code=201,
     openapi_extra=schemas.CREDENTIALS_BODY,
-    responses=schemas.errors(400, 409, 413, 422),
+    responses=schemas.errors(400, 409, 413, 422, 429, 503),
 )
 async def register_user(
     body: Annotated[schemas.Credentials, Depends(parsed(schemas.Credentials))],
+    address: ClientAddress,
 ) -> schemas.Registered:
     """Create an account (same rules as the web form)."""
     try:
@@ -40,6 +41,7 @@ async def register_user(
             password=body.password,
             settings=get_settings(),
             now=now(),
+            address=address,
             passwords=True,
         )
     except accounts.UsernameTaken:
@@ -47,7 +49,7 @@ async def register_user(
     return schemas.Registered(message="Registration successful!", id=user.id)
 
 
-@router.post("/login", responses=schemas.errors(401, 429))
+@router.post("/login", responses=schemas.errors(401, 429, 503))
 async def log_in(credentials: BasicCredentials, address: ClientAddress) -> schemas.TokenOut:
     """Swap HTTP Basic credentials for a session token."""
     if credentials is None:

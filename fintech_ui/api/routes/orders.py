@@ -25,12 +25,14 @@ async def checkout(
     body: Annotated[schemas.CheckoutBody, Depends(parsed(schemas.CheckoutBody, optional=True))],
     idempotency_key: Annotated[str, Header()] = "",
 ) -> schemas.OrderOut:
-    """Buy the cart (or one line) once per Idempotency-Key."""
+    """Buy the cart (or one line) once per Idempotency-Key; with `cart_version`, only the cart
+    of that version (409 when it changed since)."""
     order = await run(
         orders.checkout_or_replay,
         user_id=user.id,
         idempotency_key=idempotency_key,
         item_id=body.item_id,
+        cart_version=body.cart_version,
         now=now(),
     )
     return schemas.order(order)
