@@ -814,6 +814,7 @@ def _bench_backend(backend: str, workdir: Path, n_buyers: int) -> tuple[list[dic
             "FINTECH_SECRET_KEY": SECRET,
             "FINTECH_PASSWORD_PEPPER": PEPPER,
             "FINTECH_ENV": "production",
+            "FINTECH_ALLOWED_ORIGINS": "http://127.0.0.1",  # production refuses "*" or none
         }
         ref_env = {"BENCH_REF_DATABASE_URL": urls["reference"]}
         reference, app = RunResult(), RunResult()

@@ -168,7 +168,11 @@ def _environment(kind: str, workdir: Path) -> dict[str, str]:
         data = workdir / "fintech-data"
         env["FINTECH_DATA_DIR"] = str(data)
         env["FINTECH_DATABASE_URL"] = f"sqlite:///{data / 'fintech.db'}"
-        env["FINTECH_ENV"] = "production"
+        # The build is the production one (AppHarnessProd); the settings stay "development"
+        # because production demands origins fixed before the harness picks its ports. The
+        # security headers are turned on so the page pays for its CSP as in production.
+        env["FINTECH_ENV"] = "development"
+        env["FINTECH_SECURITY_HEADERS"] = "1"
     return env
 
 

@@ -340,6 +340,9 @@ def _migrated(
     }
     if redis_url:
         env["FINTECH_REDIS_URL"] = redis_url
+    if environment == "production":
+        # Production refuses "*" or no origins; the app's own port is set when it starts.
+        env["FINTECH_ALLOWED_ORIGINS"] = "http://127.0.0.1"
     env.update(extra or {})
     run_python(env, "-m", "fintech_ui.db", "upgrade", timeout=120)
     return env
@@ -501,6 +504,8 @@ class ProductionApp:
         self.log_path = self.dir / f"app-{self.port}.log"
         env = base_environment(self.env)
         env["GRANIAN_WORKERS"] = str(self.workers)
+        if env.get("FINTECH_ENV") == "production":  # the pages' origin, now that it is known
+            env["FINTECH_ALLOWED_ORIGINS"] = f"http://127.0.0.1:{self.port}"
         env.update(self.extra_env)
         cmd = production_command(
             str(VENV_BIN / "reflex"), self.port, frontend=self.frontend, host="127.0.0.1"
