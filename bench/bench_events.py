@@ -93,7 +93,7 @@ class Params:
         return cls()
 
     def users_needed(self) -> int:
-        return 3 + sum(self.session_counts) + self.saturation_sessions
+        return 4 + sum(self.session_counts) + self.saturation_sessions
 
 
 def cart_adds(offset: int = 0) -> EventMaker:
@@ -125,6 +125,7 @@ class Suite:
     open_loops: dict[int, LoadResult] = field(default_factory=dict)
     saturation: LoadResult | None = None
     cpu_ms_per_event: float | None = None  # server CPU (all processes) per answered event
+    add_bytes: list[int] = field(default_factory=list)  # one add to a 20-line cart, each
 
 
 @dataclass
@@ -158,6 +159,27 @@ async def _single(target: Target, params: Params, make_event: EventMaker | None 
             await session.hydrate("/")
         await sequential(session, make_event, params.single_warmup, index=0)
         return await sequential(session, make_event, params.single_events, index=0)
+    finally:
+        await session.close()
+
+
+SIZE_CART_LINES = 20
+
+
+async def _update_size(target: Target, adds: int = 5) -> list[int]:
+    """Bytes of the update of one add to a 20-line cart, after the cart page was shown."""
+    cookies = target.take_cookies(1)
+    session = await ReflexSession.connect(target.url, cookie=cookies[0] if cookies else None)
+    try:
+        await session.hydrate("/")
+        for item in range(1, SIZE_CART_LINES + 1):
+            await session.call(ADD, {"item_id": item}, done=has_events)
+        await session.call(f"{CART_STATE}.load", path="/cart", done=has_delta_for(CART_STATE))
+        sizes = []
+        for seq in range(adds):
+            result = await session.call(ADD, {"item_id": 1 + seq % 5}, done=has_events)
+            sizes.append(result.bytes_received)
+        return sizes
     finally:
         await session.close()
 
@@ -230,6 +252,8 @@ async def measure_pair(
     echo.suite.single = await _single(echo, params)
     app.suite.single = await _single(app, params)
     app.suite.floor = await _single(app, params, floor_events)
+    if app.hydrate:
+        app.suite.add_bytes = await _update_size(app)
     for count in params.session_counts:
         common.log(f"{label}{count} sessions, open loop at {params.rate_per_session:g}/s each")
         echo.suite.open_loops[count] = await _open(echo, params, count)
@@ -258,8 +282,8 @@ def db_breakdown(env: dict[str, str], token: str, events: int) -> dict[str, floa
 
 
 def _breakdown_command(token: str, events: int) -> None:
-    """Time the database work of CartState.add_to_cart, step by step, the way the app runs it
-    (each step one `fintech_ui.db.run` transaction on the default executor); medians in ms.
+    """Time the database work of CartState.add_to_cart, piece by piece and whole, the way the
+    app runs it (each a `fintech_ui.db.run` transaction on the default executor); medians in ms.
 
     Only public service functions are used, so a refactoring of the state layer cannot break it.
     """
@@ -267,37 +291,47 @@ def _breakdown_command(token: str, events: int) -> None:
 
     from fintech_ui.db import now, run
     from fintech_ui.services import cart as carts
-    from fintech_ui.services.sessions import resolve_session
+    from fintech_ui.services.sessions import resolve_user
+    from fintech_ui.services.shopper import change_cart
     from fintech_ui.settings import get_settings
 
     settings = get_settings()
 
-    async def main() -> dict[str, float]:
+    async def run_all() -> dict[str, float]:
         async def timed(coro) -> tuple[float, Any]:
             started = time.perf_counter()
             value = await coro
             return (time.perf_counter() - started) * 1000, value
 
-        rows: dict[str, list[float]] = {"resolve": [], "add": [], "lines": [], "hop": []}
+        rows: dict[str, list[float]] = {
+            "resolve": [], "add": [], "lines": [], "hop": [], "whole": []
+        }  # fmt: skip
         for seq in range(events):
-            ms, user = await timed(run(resolve_session, token, settings=settings, now=now()))
+            ms, user = await timed(
+                run(resolve_user, token, settings=settings, now=now(), read_only=True)
+            )
             if user is None:
                 raise RuntimeError("the benchmark user's session token does not resolve")
             rows["resolve"].append(ms)
             owner = carts.CartOwner(user_id=user.id)
             item = 1 + seq % ITEMS_PER_CART
-            if seq % (ITEMS_PER_CART * 40) == 0 and seq:  # stay below 50 units a line
+            if seq % (ITEMS_PER_CART * 20) == 0 and seq:  # stay below 50 units a line
                 for i in range(1, ITEMS_PER_CART + 1):
-                    await run(carts.remove_item, owner, item_id=i, now=now())
-            ms, _ = await timed(run(carts.add_item, owner, item_id=item, quantity=1, now=now()))
+                    await run(carts.remove, owner, item_id=i, now=now())
+            ms, _ = await timed(run(carts.add, owner, item_id=item, quantity=1, now=now()))
             rows["add"].append(ms)
-            ms, _ = await timed(run(carts.lines, owner, read_only=True))
+            ms, _ = await timed(run(carts.view, owner, read_only=True))
             rows["lines"].append(ms)
             ms, _ = await timed(asyncio.to_thread(lambda: None))
             rows["hop"].append(ms)
+            ms, _ = await timed(
+                run(change_cart, carts.add, session_token=token, visitor_token="",
+                    settings=settings, now=now(), item_id=item, quantity=1)
+            )  # fmt: skip
+            rows["whole"].append(ms)
         return {k: statistics.median(v) for k, v in rows.items()}
 
-    print(json.dumps(asyncio.run(main())))
+    print(json.dumps(asyncio.run(run_all())))
 
 
 # ------------------------------------------------------------------------------------ figures
@@ -343,23 +377,16 @@ def single_cause(app: Suite, echo: Suite, breakdown: dict[str, float] | None, sq
             f"without database (AuthState.clear_messages) {floor:.1f} ms{versus}"
         )
     if breakdown:
-        db = breakdown["resolve"] + breakdown["add"] + breakdown["lines"]
-        resolve_note = (
-            " (a write transaction, BEGIN IMMEDIATE on SQLite, as db.run without read_only)"
-            if sqlite
-            else ""
-        )
         fsync = common.machine_description().get("fsync_ms") or {}
         parts.append(
-            f"the add's three database transactions, one after another, each on a "
-            f"default-executor thread: {db:.1f} ms in a quiet process: current_user -> "
-            f"resolve_session {breakdown['resolve']:.1f} ms{resolve_note}, "
-            f"services/cart.add_item {breakdown['add']:.1f} ms (6 ORM statements: get item, "
-            f"SELECT cart FOR UPDATE, UPDATE cart, get line, count lines, INSERT/UPDATE line; "
-            f"then a durable commit, and one fsync on this disk takes "
-            f"{fsync.get('p50', '?')} ms p50 / {fsync.get('p99', '?')} ms p99), "
-            f"services/cart.lines {breakdown['lines']:.1f} ms (CartState._refresh re-reads the "
-            f"cart in a third transaction); a thread hop alone {breakdown['hop']:.2f} ms"
+            f"the add's database work in a quiet process: one transaction on one "
+            f"default-executor thread (services.shopper.change_cart: session check, cart touch, "
+            f"item and line read, line insert/update, re-read; SQLAlchemy Core, commit without "
+            f"fsync) {breakdown.get('whole', float('nan')):.1f} ms; its parts alone: "
+            f"resolve_user {breakdown['resolve']:.1f} ms, cart.add with re-read "
+            f"{breakdown['add']:.1f} ms, cart.view {breakdown['lines']:.1f} ms; a thread hop "
+            f"alone {breakdown['hop']:.2f} ms; one fsync on this disk "
+            f"{fsync.get('p50', '?')} ms p50 / {fsync.get('p99', '?')} ms p99"
         )
     return "; ".join(parts)
 
@@ -416,6 +443,19 @@ def suite_figures(
                     f"warm-up, {app.single.failures if app.single else 0} unanswered",
                     causes.get("single", "") if missed else "",
                 ),
+            )
+        )
+    if app.add_bytes:
+        figures.append(
+            common.figure(
+                f"update size of one add to a {SIZE_CART_LINES}-line cart, largest [{config}]",
+                max(app.add_bytes),
+                "bytes",
+                target="<= 2,048 bytes (2 KB)",
+                met=max(app.add_bytes) <= 2048,
+                notes=f"{len(app.add_bytes)} adds after the cart page's load; each: "
+                + ", ".join(str(n) for n in app.add_bytes)
+                + " bytes of Socket.IO frames (the delta and the toast)",
             )
         )
     floor = _ms(app.floor, "p50")

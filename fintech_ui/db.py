@@ -24,6 +24,7 @@ from sqlalchemy import Engine, event, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, create_engine
 
+from fintech_ui.durability import is_money_free
 from fintech_ui.errors import DomainError
 from fintech_ui.settings import ConfigError, get_settings
 
@@ -39,6 +40,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=FULL")  # every commit durable, unless marked otherwise
     cursor.close()
 
 
@@ -54,8 +56,18 @@ def _sqlite_begin(connection) -> None:
     # A deferred transaction that reads and then writes fails with SQLITE_BUSY when another
     # writer committed in between, and busy_timeout cannot help. Writers therefore take the
     # write lock up front (BEGIN IMMEDIATE) and queue; pure readers stay deferred.
-    mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-    connection.exec_driver_sql(f"BEGIN {mode}")
+    options = connection.get_execution_options()
+    _sqlite_synchronous(connection, options.get("sqlite_synchronous", "FULL"))
+    connection.exec_driver_sql(f"BEGIN {options.get('sqlite_begin', 'DEFERRED')}")
+
+
+def _sqlite_synchronous(connection, level: str) -> None:
+    # The level is per connection and cannot change inside a transaction: set it just before
+    # BEGIN, and only when this pooled connection's last transaction used another one.
+    # In WAL mode NORMAL stays crash-consistent; a power cut may lose the last such commits.
+    if level != "KEEP" and connection.info.get("sqlite_synchronous", "FULL") != level:
+        connection.exec_driver_sql(f"PRAGMA synchronous={level}")
+        connection.info["sqlite_synchronous"] = level
 
 
 def make_engine(url: str) -> Engine:
@@ -81,16 +93,27 @@ def now() -> int:
 
 
 @contextmanager
-def session_scope(engine: Engine | None = None, *, read_only: bool = False) -> Iterator[Session]:
+def session_scope(
+    engine: Engine | None = None, *, read_only: bool = False, durable: bool = True
+) -> Iterator[Session]:
     """A transaction on `engine` (the app's by default) that commits on success and rolls
     back on any error.
 
     On SQLite a writing transaction takes the database's write lock when it begins;
     pass read_only=True for transactions that only read, so they never queue.
+    durable=False (money-free writes only, e.g. a cart click) commits without waiting for
+    the disk: SQLite synchronous=NORMAL, PostgreSQL synchronous_commit=off.
     """
     with Session(engine or get_engine(), expire_on_commit=False) as session:
-        if not read_only:
-            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        if read_only:  # a reader commits nothing worth a pragma of its own
+            session.connection(execution_options={"sqlite_synchronous": "KEEP"})
+        else:
+            options = {"sqlite_begin": "IMMEDIATE", "sqlite_synchronous": "FULL"}
+            if not durable:
+                options["sqlite_synchronous"] = "NORMAL"
+            connection = session.connection(execution_options=options)
+            if not durable and connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
         try:
             yield session
             session.commit()
@@ -136,15 +159,17 @@ async def run(
     blocking the event loop: the one way the UI and the API reach the database.
 
     passwords=True runs it on the bcrypt pool instead of the default executor, or raises Busy
-    when that pool already has its limit of jobs waiting or running.
+    when that pool already has its limit of jobs waiting or running. A use case marked
+    `durability.money_free` commits without waiting for the disk; all others durably.
     """
+    durable = not is_money_free(use_case)
     slots = _password_slots() if passwords else None
     if slots is not None and not slots.acquire(blocking=False):
         raise Busy()
 
     def work() -> T:
         try:
-            with session_scope(read_only=read_only) as db:
+            with session_scope(read_only=read_only, durable=durable) as db:
                 return use_case(db, *args, **kwargs)
         finally:
             if slots is not None:  # released when the job ends, even if its caller left

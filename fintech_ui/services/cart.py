@@ -8,10 +8,12 @@ import secrets
 from dataclasses import dataclass
 from typing import TypeGuard
 
-from sqlalchemy import delete, update
+from sqlalchemy import bindparam, delete, func, insert, update
+from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
+from fintech_ui.durability import money_free
 from fintech_ui.errors import DomainError
 from fintech_ui.models import Cart, CartLine, Item
 from fintech_ui.services.catalogue import get_active_item
@@ -241,30 +243,13 @@ def remove_item(db: Session, owner: CartOwner, *, item_id: object, now: int) -> 
 def lines(db: Session, owner: CartOwner) -> list[LineView]:
     """The cart's lines in the order they were added, priced from the catalogue."""
     try:
-        condition = _owner_filter(owner)
+        column, value = _owner_key(owner)
     except CartError:
         return []
-    rows = db.exec(
-        select(CartLine, Item)
-        .join(Cart, col(Cart.id) == CartLine.cart_id)
-        .join(Item, col(Item.id) == CartLine.item_id)
-        .where(condition)
-        .order_by(col(CartLine.added_at), col(CartLine.item_id))
-    ).all()
-    return [
-        LineView(
-            item_id=stored_id(item),
-            sku=item.sku,
-            name=item.name,
-            category=item.category,
-            quantity=line.quantity,
-            unit_price_cents=item.price_cents,
-            seen_price_cents=line.seen_price_cents,
-            stock=item.stock,
-            available=item.is_active,
-        )
-        for line, item in rows
-    ]
+    statement = _LINES_OF_CART.join_from(
+        _LINE_TABLE, _CART_TABLE, _CARTS.id == _LINES.cart_id
+    ).where(column == value)
+    return _line_views(_core(db).execute(statement).all())
 
 
 def accept_current_prices(
@@ -346,12 +331,17 @@ def view(db: Session, owner: CartOwner | None) -> CartSummary:
     return summarize(lines(db, owner) if owner is not None else [])
 
 
+@money_free
 def add(
     db: Session, owner: CartOwner, *, item_id: object, quantity: object, now: int
 ) -> CartSummary:
-    """Put more units of a product in the cart."""
-    add_item(db, owner, item_id=item_id, quantity=quantity, now=now)
-    return view(db, owner)
+    """Put more units of a product in the cart (the hot path: a handful of Core statements)."""
+    quantity = check_quantity(quantity)
+    if type(item_id) is not int or not 0 < item_id < 2**31:
+        raise CartError("That product does not exist.")
+    cart_id = _touch_cart(db, owner, now)
+    _add_line(db, cart_id, item_id=item_id, quantity=quantity, now=now)
+    return summarize(_lines_of_cart(db, cart_id))
 
 
 def set_quantity(
@@ -380,3 +370,144 @@ def accept_prices(
     """Confirm the changed prices (those on the shopper's screen, when given)."""
     accept_current_prices(db, owner, now=now, shown=shown)
     return view(db, owner)
+
+
+# --- the add's hot path in SQLAlchemy Core: one indexed statement per step, no ORM objects --
+
+_CART_TABLE = SQLModel.metadata.tables[Cart.__tablename__]  # typed Tables for Core statements
+_LINE_TABLE = SQLModel.metadata.tables[CartLine.__tablename__]
+_ITEM_TABLE = SQLModel.metadata.tables[Item.__tablename__]
+_CARTS = _CART_TABLE.c
+_LINES = _LINE_TABLE.c
+_ITEMS = _ITEM_TABLE.c
+
+
+def _core(db: Session, *, writes: bool = False):
+    # Core statements bypass the ORM's autoflush and identity map: write out what the ORM
+    # holds first and, before Core writes, forget it, so both see the same rows.
+    db.flush()
+    if writes:
+        db.expire_all()
+    return db.connection()
+
+
+def _touch_cart(db: Session, owner: CartOwner, now: int) -> int:
+    # Touching the row both locks it (two tabs changing one cart take turns) and names it;
+    # the cart is created at its first change.
+    conn = _core(db, writes=True)
+    owner_column, owner_value = _owner_key(owner)
+    touch = (
+        update(_CART_TABLE)
+        .where(owner_column == owner_value)
+        .values(updated_at=now)
+        .returning(_CARTS.id)
+    )
+    cart_id = conn.execute(touch).scalar()
+    if cart_id is not None:
+        return cart_id
+    try:
+        with db.begin_nested():  # a concurrent first change may create it first
+            return conn.execute(
+                insert(_CART_TABLE)
+                .values({owner_column.name: owner_value, "updated_at": now})
+                .returning(_CARTS.id)
+            ).scalar_one()
+    except IntegrityError:
+        return conn.execute(touch).scalar_one()
+
+
+def _owner_key(owner: CartOwner):
+    if owner.user_id is not None:
+        return _CARTS.user_id, owner.user_id
+    if owner.visitor_token is not None and valid_visitor_token(owner.visitor_token):
+        return _CARTS.visitor_token, owner.visitor_token
+    raise CartError("Your cart could not be found. Reload the page.")
+
+
+_ITEM_AND_LINE = core_select(
+    _ITEMS.name,
+    _ITEMS.price_cents,
+    _ITEMS.stock,
+    core_select(_LINES.quantity)
+    .where(_LINES.cart_id == bindparam("cart_id"), _LINES.item_id == _ITEMS.id)
+    .scalar_subquery(),
+    core_select(func.count())
+    .select_from(_LINE_TABLE)
+    .where(_LINES.cart_id == bindparam("cart_id"))
+    .scalar_subquery(),
+).where(_ITEMS.id == bindparam("item_id"), _ITEMS.is_active.is_(True))
+
+
+def _add_line(db: Session, cart_id: int, *, item_id: int, quantity: int, now: int) -> None:
+    conn = _core(db)
+    found = conn.execute(_ITEM_AND_LINE, {"cart_id": cart_id, "item_id": item_id}).first()
+    if found is None:
+        raise CartError("That product is not available.")
+    name, price_cents, stock, in_cart, line_count = found
+    if in_cart is None and line_count >= MAX_LINES:
+        raise CartError(f"A cart holds at most {MAX_LINES} different products.")
+    wanted = (in_cart or 0) + quantity
+    if wanted > MAX_QUANTITY:
+        raise CartError(f"At most {MAX_QUANTITY} units of {name} per order.")
+    if wanted > stock:
+        raise CartError(
+            f"Only {stock} units of {name} are in stock." if stock else f"{name} is out of stock."
+        )
+    if in_cart is None:
+        conn.execute(
+            insert(_LINE_TABLE).values(
+                cart_id=cart_id,
+                item_id=item_id,
+                quantity=quantity,
+                seen_price_cents=price_cents,
+                added_at=now,
+            )
+        )
+    else:
+        conn.execute(
+            update(_LINE_TABLE)
+            .where(_LINES.cart_id == cart_id, _LINES.item_id == item_id)
+            .values(quantity=_LINES.quantity + quantity)
+        )
+
+
+_LINES_OF_CART = (
+    core_select(
+        _ITEMS.id,
+        _ITEMS.sku,
+        _ITEMS.name,
+        _ITEMS.category,
+        _LINES.quantity,
+        _ITEMS.price_cents,
+        _LINES.seen_price_cents,
+        _ITEMS.stock,
+        _ITEMS.is_active,
+    )
+    .join_from(_LINE_TABLE, _ITEM_TABLE, _ITEMS.id == _LINES.item_id)
+    .order_by(_LINES.added_at, _LINES.item_id)
+)
+
+
+_LINES_BY_CART_ID = _LINES_OF_CART.where(_LINES.cart_id == bindparam("cart_id"))
+
+
+def _lines_of_cart(db: Session, cart_id: int) -> list[LineView]:
+    rows = _core(db).execute(_LINES_BY_CART_ID, {"cart_id": cart_id}).all()
+    return _line_views(rows)
+
+
+def _line_views(rows) -> list[LineView]:
+    return [
+        LineView(
+            item_id=row[0],
+            sku=row[1],
+            name=row[2],
+            category=row[3],
+            quantity=row[4],
+            unit_price_cents=row[5],
+            seen_price_cents=row[6],
+            stock=row[7],
+            available=bool(row[8]),
+        )
+        for row in rows
+    ]

@@ -6,7 +6,8 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import delete, update
+from sqlalchemy import bindparam, delete, update
+from sqlalchemy import select as core_select
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
@@ -131,17 +132,60 @@ def resolve_user(db: Session, token: object, *, settings: Settings, now: int) ->
     SAVEPOINT: on SQLite a reader cannot always become a writer (another writer committed
     since it began), and then the refresh is skipped and the next event tries again.
     """
-    check = check_session(db, token, settings=settings, now=now)
-    if check.user is None:
+    found = _live_session_row(db, token, settings=settings, now=now)
+    if found is None:
         return None
-    user = UserView.of(check.user)
-    if check.touch_due and check.session_id is not None:
+    session_id, last_seen_at, user = found
+    if now - last_seen_at >= TOUCH_EVERY_SECONDS:
         try:
             with db.begin_nested():
-                touch_session(db, session_id=check.session_id, now=now)
+                touch_session(db, session_id=session_id, now=now)
         except OperationalError:
             pass
     return user
+
+
+_LIVE_SESSION = (
+    core_select(
+        col(AuthSession.id),
+        col(AuthSession.last_seen_at),
+        col(User.id),
+        col(User.username),
+        col(User.created_at),
+    )
+    .join(User, col(User.id) == col(AuthSession.user_id))
+    .where(
+        col(AuthSession.jti) == bindparam("jti"),
+        col(AuthSession.revoked_at).is_(None),
+        col(AuthSession.expires_at) > bindparam("now"),
+        col(AuthSession.last_seen_at) > bindparam("idle_since"),
+        col(User.is_active).is_(True),
+    )
+)
+
+
+def _live_session_row(
+    db: Session, token: object, *, settings: Settings, now: int
+) -> tuple[int, int, UserView] | None:
+    # The hot path of every privileged event: one indexed Core statement (by jti), no ORM
+    # objects; the same rules as check_session, judged by the database.
+    claims = decode_token(token, key=settings.secret_key, now=now)
+    if claims is None:
+        return None
+    row = (
+        db.connection()
+        .execute(
+            _LIVE_SESSION,
+            {"jti": claims.jti, "now": now, "idle_since": now - settings.session_idle_seconds},
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    session_id, last_seen_at, user_id, username, created_at = row
+    if session_id is None or user_id is None or str(user_id) != claims.sub:
+        return None
+    return session_id, last_seen_at, UserView(id=user_id, username=username, created_at=created_at)
 
 
 def log_out(db: Session, *, token: object, settings: Settings, now: int) -> bool:

@@ -14,7 +14,9 @@ from fintech_ui.db import now, run
 from fintech_ui.money import format_cents
 from fintech_ui.services import cart as carts
 from fintech_ui.services.orders import CheckoutError, KeyReused, OrderView, checkout_or_replay
-from fintech_ui.state.session import current_user, private
+from fintech_ui.services.shopper import ShopperCart, change_cart, view_cart
+from fintech_ui.settings import get_settings
+from fintech_ui.state.session import current_user, forget_user, private, session_token
 
 VISITOR_COOKIE_SECONDS = 30 * 24 * 3600
 NOT_A_PRODUCT = "That product is not in your cart."
@@ -93,65 +95,106 @@ class CartState(rx.State):
 
     @rx.var
     def is_empty(self) -> bool:
-        """No lines in the cart."""
-        return len(self.rows) == 0
+        """No lines in the cart (the count: the rows are only read on the cart page)."""
+        return self.count == 0
 
-    async def _owner(self, *, create: bool) -> carts.CartOwner | None:
-        user = await current_user(self)
-        self.logged_in = user is not None
-        if user is not None:
-            return carts.CartOwner(user_id=user.id)
-        if not carts.valid_visitor_token(self.visitor_token):
-            if not create:
-                return None
-            self.visitor_token = carts.new_visitor_token()
-        return carts.CartOwner(visitor_token=self.visitor_token)
+    def _set(self, **values: Any) -> None:
+        # Reflex sends every assigned var in the event's delta: assign only what changed.
+        for name, value in values.items():
+            if getattr(self, name) != value:
+                setattr(self, name, value)
 
     async def _refresh(self, owner: carts.CartOwner | None) -> None:
         self._show(await run(carts.view, owner, read_only=True))
 
-    def _show(self, cart: carts.CartSummary) -> None:
-        self.rows = [_row(line) for line in cart.lines]
-        self._shown_prices = {line.item_id: line.unit_price_cents for line in cart.lines}
-        self.total_cents = cart.total_cents
-        self.count = cart.count
-        self.prices_changed = cart.prices_changed
-        self.version = cart.version
+    async def _load(self, *, rows: bool = True) -> None:
+        shopper = await run(
+            view_cart,
+            session_token=session_token(self),
+            visitor_token=self.visitor_token,
+            settings=get_settings(),
+            now=now(),
+            read_only=True,
+        )
+        await self._who(shopper)
+        self._show(shopper.cart, rows=rows)
+
+    async def _who(self, shopper: ShopperCart) -> None:
+        # As current_user: a session cookie that no longer works empties every private state
+        # of the tab (this cart included) before the visitor's cart is shown.
+        if shopper.user is None and session_token(self):
+            await forget_user(self)
+        self._set(logged_in=shopper.user is not None)
+
+    def _show(self, cart: carts.CartSummary, *, rows: bool = True) -> None:
+        # `version` is that of the rows on screen, and checkout buys only that version: with
+        # the rows left out it is "", so a checkout from this stale view is refused
+        # (CartChanged) and the fresh cart shown, never a cart the buyer has not seen.
+        if rows:
+            self._set(rows=[_row(line) for line in cart.lines], version=cart.version)
+            self._shown_prices = {line.item_id: line.unit_price_cents for line in cart.lines}
+        else:  # out of date: the cart page reads them again when it is shown
+            self._set(rows=[], version="")
+            self._shown_prices = {}
+        self._set(
+            total_cents=cart.total_cents,
+            count=cart.count,
+            prices_changed=cart.prices_changed,
+        )
         if not self._checkout_key:
             self._checkout_key = _new_checkout_key()
 
-    async def _change(self, change: Callable[..., carts.CartSummary], **kwargs: Any) -> None:
-        """Apply one cart change; a broken rule becomes a message and changes nothing."""
-        self.error = ""
-        self.message = ""
-        owner = await self._owner(create=True)
-        try:  # the change and the re-read in one transaction, one trip to a worker thread
-            cart = await run(change, owner, now=now(), **kwargs)
+    async def _change(
+        self, change: Callable[..., carts.CartSummary], *, rows: bool = True, **kwargs: Any
+    ) -> carts.CartSummary | None:
+        """Apply one cart change; a broken rule becomes a message and changes nothing.
+
+        The session check, the change and the re-read share one transaction and one trip to
+        a worker thread. rows=False leaves the lines out of the delta (the add from a product
+        card: only the navbar's count is on screen).
+        """
+        self._set(error="", message="")
+        visitor = self.visitor_token
+        if not carts.valid_visitor_token(visitor):
+            visitor = carts.new_visitor_token()  # kept only if nobody is logged in
+        try:
+            shopper = await run(
+                change_cart,
+                change,
+                session_token=session_token(self),
+                visitor_token=visitor,
+                settings=get_settings(),
+                now=now(),
+                **kwargs,
+            )
         except carts.CartError as exc:
             self.error = str(exc)
-            await self._refresh(owner)
-        else:
-            self._checkout_key = _new_checkout_key()  # a changed cart is a new purchase
-            self._show(cart)
+            await self._load(rows=rows)
+            return None
+        await self._who(shopper)
+        if shopper.user is None and visitor != self.visitor_token:
+            self.visitor_token = visitor
+        self._checkout_key = _new_checkout_key()  # a changed cart is a new purchase
+        self._show(shopper.cart, rows=rows)
+        return shopper.cart
 
     @rx.event
     async def load(self):
         """Show the cart as the database has it (every page load)."""
-        self.error = ""
-        self.message = ""
-        await self._refresh(await self._owner(create=False))
+        self._set(error="", message="")
+        await self._load()
 
     @rx.event
     async def add_to_cart(self, item_id: object):
-        """One more unit of a product."""
+        """One more unit of a product (from a product card: the lines are not on screen)."""
         if type(item_id) is not int:
             self.error = NOT_A_PRODUCT
             return rx.toast.error(self.error, duration=4000)
-        await self._change(carts.add, item_id=item_id, quantity=1)
-        if not self.error:
-            name = next((row.name for row in self.rows if row.item_id == item_id), "Product")
-            return rx.toast.success(f"{name} added to your cart", duration=2500)
-        return rx.toast.error(self.error, duration=4000)
+        cart = await self._change(carts.add, rows=False, item_id=item_id, quantity=1)
+        if cart is None:
+            return rx.toast.error(self.error, duration=4000)
+        name = next((line.name for line in cart.lines if line.item_id == item_id), "Product")
+        return rx.toast.success(f"{name} added to your cart", duration=2500)
 
     # Item ids arrive as JSON from the page. Annotated `object`, so Reflex passes them as
     # sent: `int("١٢")` or `int(" 7 ")` would otherwise turn text into some other product.

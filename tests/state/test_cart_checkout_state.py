@@ -13,6 +13,7 @@ from state_helpers import redirect_path, revoke
 from fintech_ui.db import session_scope
 from fintech_ui.models import LedgerEntry
 from fintech_ui.services.orders import CART_CHANGED
+from fintech_ui.state.account import AccountState
 from fintech_ui.state.cart import CartState
 
 # ------------------------------------------------------------------------ checkout
@@ -357,4 +358,42 @@ def test_buy_line_with_revoked_session_places_no_order(revoked_buyer, handle, sh
 def test_add_to_cart_with_revoked_session_leaves_the_users_cart_alone(revoked_buyer, handle, shop):
     account, product, state = revoked_buyer
     handle(state, CartState.add_to_cart, item_id=product.id)
+    assert shop.cart_contents(user_id=account.id) == [(product.id, 2, 1_250)]
+
+
+# ---------------------------- an add leaves the rows out of its update (issue 13, WP7)
+
+
+def test_checkout_after_an_add_whose_rows_were_not_shown_asks_to_review_first(buyer, handle, shop):
+    # A product card's add sends only the count and total: the tab's version is then that of
+    # no rows on screen, so a checkout from it buys nothing until the cart page is shown.
+    state = buyer.state()
+    handle(state, CartState.add_to_cart, item_id=buyer.product.id)
+    assert (state.rows, state.version, state.count) == ([], "", 3)
+    handle(state, CartState.checkout, version=state.version)
+    assert state.error == CART_CHANGED
+    assert shop.order_ids(buyer.account.id) == []
+    handle(state, CartState.checkout, version=state.version)  # the fresh cart was shown
+    assert len(shop.order_ids(buyer.account.id)) == 1
+
+
+def test_add_to_cart_with_an_ended_session_forgets_the_users_cart(
+    new_account, open_session, cookie_for, make_state, handle, shop
+):
+    # The session is checked in the cart change's own transaction; an ended one empties the
+    # tab's private states, as current_user does, and the click goes to a visitor cart.
+    account = new_account()
+    token = open_session(account)
+    product = shop.insert_item(price_cents=1_250, stock=20)
+    shop.put_in_cart(account.id, product.id, 2)
+    state = make_state(CartState, cookie=cookie_for(token), url="/cart")
+    account_page = state._get_root_state().get_substate([AccountState.get_name()])
+    handle(state, CartState.load)
+    handle(account_page, AccountState.load)
+    assert (state.logged_in, state.count, len(state.rows)) == (True, 2, 1)
+    assert account_page.account_name == account.username
+    revoke(token)
+    handle(state, CartState.add_to_cart, item_id=product.id)
+    assert (state.logged_in, state.count, state.rows) == (False, 1, [])
+    assert account_page.account_name == ""
     assert shop.cart_contents(user_id=account.id) == [(product.id, 2, 1_250)]
