@@ -73,7 +73,7 @@ def _remove_dialog() -> rx.Component:
             rx.button("Delete or deactivate", type="button", variant="soft", color_scheme="red")
         ),
         rx.alert_dialog.content(
-            rx.alert_dialog.title("Remove this product?"),
+            rx.alert_dialog.title("Remove this product?", custom_attrs={"as": "h2"}),
             rx.alert_dialog.description(
                 "A product that was never sold is deleted. One with orders is deactivated: "
                 "it leaves the catalogue and stays in every order.",
