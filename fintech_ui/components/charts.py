@@ -73,6 +73,7 @@ def donut_chart(data: rx.Var) -> rx.Component:
             outer_radius="85%",
             padding_angle=1,
             is_animation_active=False,
+            custom_attrs={"rootTabIndex": -1},  # a keyboard stop inside aria-hidden otherwise
         ),
         rx.recharts.graphing_tooltip(),
         width="100%",

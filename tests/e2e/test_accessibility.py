@@ -15,6 +15,7 @@ import os
 import re
 import secrets
 from pathlib import Path
+from pprint import pformat
 from typing import Any
 
 import factories
@@ -240,19 +241,19 @@ def scans(browser, harness, frontend_url, demo_catalogue, axe_source, goto_live)
 @pytest.mark.parametrize("setup", SETUPS)
 def test_no_serious_or_critical_axe_violations(scans, setup):
     found = {path: scan["violations"] for path, scan in scans[setup].items() if scan["violations"]}
-    assert found == {}
+    assert found == {}, pformat(found, width=200)
 
 
 @pytest.mark.parametrize("setup", SETUPS)
 def test_every_page_has_exactly_one_h1(scans, setup):
     counts = {path: scan["h1"] for path, scan in scans[setup].items()}
-    assert counts == dict.fromkeys(counts, 1)
+    assert counts == dict.fromkeys(counts, 1), pformat(counts)
 
 
 @pytest.mark.parametrize("setup", ["phone-out", "phone-in"])
 def test_nothing_scrolls_sideways_at_390_px(scans, setup):
     widths = {path: scan["boxes"]["scrollWidth"] for path, scan in scans[setup].items()}
-    assert widths == dict.fromkeys(widths, PHONE["width"])
+    assert widths == dict.fromkeys(widths, PHONE["width"]), pformat(widths)
 
 
 @pytest.mark.parametrize("setup", ["phone-out", "phone-in"])
@@ -270,4 +271,4 @@ def test_every_control_is_on_screen_and_44_px_on_a_touch_screen(scans, setup):
         ]
         if bad:
             problems[path] = bad
-    assert problems == {}
+    assert problems == {}, pformat(problems, width=200)
