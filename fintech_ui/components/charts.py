@@ -23,6 +23,11 @@ AXIS_TICK = {"fontSize": 11, "fill": "#4a4d55"}  # 8:1 on white; Recharts' #666 
 NO_FOCUS = {"accessibilityLayer": False}
 
 
+def _title(key: str) -> str:
+    """A data key as the legend and tooltip show it: "revenue" reads "Revenue"."""
+    return key[:1].upper() + key[1:]
+
+
 def chart_card(
     title: str,
     chart: rx.Component,
@@ -87,7 +92,12 @@ def line_chart(data: rx.Var, x_key: str, lines: list[tuple[str, str]]) -> rx.Com
     return rx.recharts.line_chart(
         *[
             rx.recharts.line(
-                data_key=key, stroke=colour, dot=False, stroke_width=2, is_animation_active=False
+                data_key=key,
+                name=_title(key),
+                stroke=colour,
+                dot=False,
+                stroke_width=2,
+                is_animation_active=False,
             )
             for key, colour in lines
         ],
@@ -108,7 +118,7 @@ def bar_chart(data: rx.Var, x_key: str, bars: list[tuple[str, str]]) -> rx.Compo
     """Amounts per period: one bar per (data key, colour)."""
     return rx.recharts.bar_chart(
         *[
-            rx.recharts.bar(data_key=key, fill=colour, is_animation_active=False)
+            rx.recharts.bar(data_key=key, name=_title(key), fill=colour, is_animation_active=False)
             for key, colour in bars
         ],
         rx.recharts.x_axis(data_key=x_key, tick=AXIS_TICK),
