@@ -20,6 +20,7 @@ def _row(row: AuditLine) -> rx.Component:
         ),
         cell("Before", rx.code(row.before, size="1", style={"wordBreak": "break-all"})),
         cell("After", rx.code(row.after, size="1", style={"wordBreak": "break-all"})),
+        align="center",
     )
 
 

@@ -202,6 +202,7 @@ def _row(row: AdminProductRow) -> rx.Component:
                 aria_label="Edit " + row.name,
             ),
         ),
+        align="center",
     )
 
 

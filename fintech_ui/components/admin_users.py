@@ -36,6 +36,7 @@ def _row(row: AdminUserRow) -> rx.Component:
                 ),
             ),
         ),
+        align="center",
     )
 
 

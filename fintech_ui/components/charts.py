@@ -77,6 +77,7 @@ def donut_chart(data: rx.Var) -> rx.Component:
             inner_radius="55%",
             outer_radius="85%",
             padding_angle=1,
+            stroke="var(--color-panel-solid)",  # slices parted by the card's own colour
             is_animation_active=False,
             custom_attrs={"rootTabIndex": -1},  # a keyboard stop inside aria-hidden otherwise
         ),
