@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from fintech_ui.components.charts import AXIS_TICK, bar_chart, chart_card, line_chart
+from fintech_ui.components.charts import AXIS_TICK, NO_FOCUS, bar_chart, chart_card, line_chart
 from fintech_ui.components.forms import form_error
 from fintech_ui.state.admin_analytics import AdminAnalyticsState as S
 
@@ -16,7 +16,11 @@ def _horizontal_bars(data: rx.Var, name_key: str, value_key: str, colour: str) -
         rx.recharts.bar(data_key=value_key, fill=colour, is_animation_active=False),
         rx.recharts.x_axis(type_="number", tick=AXIS_TICK),
         rx.recharts.y_axis(
-            data_key=name_key, type_="category", width=130, tick={"fontSize": 10}, interval=0
+            data_key=name_key,
+            type_="category",
+            width=130,
+            tick={**AXIS_TICK, "fontSize": 10},
+            interval=0,
         ),
         rx.recharts.graphing_tooltip(),
         data=data,
@@ -24,6 +28,7 @@ def _horizontal_bars(data: rx.Var, name_key: str, value_key: str, colour: str) -
         width="100%",
         height=260,
         margin={"top": 8, "right": 8, "left": 0, "bottom": 0},
+        custom_attrs=NO_FOCUS,
     )
 
 

@@ -3,21 +3,24 @@
 import reflex as rx
 
 from fintech_ui.components.forms import form_error
+from fintech_ui.components.table import cell, data_table
 from fintech_ui.state.admin_audit import AdminAuditState as S
 from fintech_ui.state.admin_audit import AuditLine
 
 
 def _row(row: AuditLine) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.text(row.when, size="1")),
-        rx.table.cell(row.actor),
-        rx.table.cell(row.action),
-        rx.table.cell(row.target),
-        rx.table.cell(
-            rx.badge(row.outcome, color_scheme=rx.cond(row.outcome == "done", "green", "red"))
+        cell("When (UTC)", rx.text(row.when, size="1")),
+        cell("Who", row.actor),
+        cell("Action", row.action),
+        cell("Target", row.target),
+        cell(
+            "Outcome",
+            rx.badge(row.outcome, color_scheme=rx.cond(row.outcome == "done", "green", "red")),
         ),
-        rx.table.cell(rx.code(row.before, size="1", style={"wordBreak": "break-all"})),
-        rx.table.cell(rx.code(row.after, size="1", style={"wordBreak": "break-all"})),
+        cell("Before", rx.code(row.before, size="1", style={"wordBreak": "break-all"})),
+        cell("After", rx.code(row.after, size="1", style={"wordBreak": "break-all"})),
+        align="center",
     )
 
 
@@ -44,31 +47,12 @@ def audit_section() -> rx.Component:
             width="100%",
         ),
         form_error(S.error, error_id="admin-audit-error"),
-        rx.box(
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        *[
-                            rx.table.column_header_cell(h)
-                            for h in (
-                                "When (UTC)",
-                                "Who",
-                                "Action",
-                                "Target",
-                                "Outcome",
-                                "Before",
-                                "After",
-                            )
-                        ]
-                    )
-                ),
-                rx.table.body(rx.foreach(S.rows, _row)),
-                variant="surface",
-                size="1",
-                width="100%",
-            ),
-            width="100%",
-            overflow_x="auto",
+        data_table(
+            ["When (UTC)", "Who", "Action", "Target", "Outcome", "Before", "After"],
+            S.rows,
+            _row,
+            size="1",
+            empty="No audit entries match.",
         ),
         spacing="4",
         width="100%",

@@ -3,17 +3,33 @@
 import reflex as rx
 
 from fintech_ui.components.forms import form_error
+from fintech_ui.components.table import cell, data_table
 from fintech_ui.state.admin_orders import AdminOrderLine, AdminOrderRow
 from fintech_ui.state.admin_orders import AdminOrdersState as S
 
 
 def _filter(label: str, name: str, placeholder: str) -> rx.Component:
     return rx.vstack(
-        rx.el.label(label, html_for=f"orders-{name}", style={"fontSize": "13px"}),
-        rx.input(id=f"orders-{name}", name=name, placeholder=placeholder, size="2"),
+        rx.el.label(
+            label, html_for=f"orders-{name}", style={"fontSize": "14px", "fontWeight": "500"}
+        ),
+        rx.input(
+            id=f"orders-{name}",
+            name=name,
+            placeholder=placeholder,
+            size="2",
+            aria_invalid=S.filter_errors.contains(name).to(str),
+            aria_describedby=rx.cond(S.filter_errors.contains(name), f"orders-{name}-error", ""),
+        ),
         rx.cond(
             S.filter_errors.contains(name),
-            rx.text(S.filter_errors.get(name, ""), color_scheme="red", size="1", role="alert"),
+            rx.text(
+                S.filter_errors.get(name, ""),
+                color_scheme="red",
+                size="1",
+                role="alert",
+                id=f"orders-{name}-error",
+            ),
         ),
         spacing="1",
     )
@@ -21,29 +37,30 @@ def _filter(label: str, name: str, placeholder: str) -> rx.Component:
 
 def _row(row: AdminOrderRow) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(
+        cell(
+            "Order",
             rx.link(
                 "#",
                 row.id.to(str),
                 href="#",
                 on_click=S.show(row.id),
                 aria_label="Order " + row.id.to(str),
-            )
+            ),
         ),
-        rx.table.cell(row.when),
-        rx.table.cell(row.username),
-        rx.table.cell(row.lines),
-        rx.table.cell(row.total),
+        cell("When (UTC)", row.when),
+        cell("User", row.username),
+        cell("Lines", row.lines),
+        cell("Total", row.total),
     )
 
 
 def _line(line: AdminOrderLine) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(line.sku),
-        rx.table.cell(line.name),
-        rx.table.cell(line.quantity),
-        rx.table.cell(line.unit_price),
-        rx.table.cell(line.line_total),
+        cell("SKU", line.sku),
+        cell("Product", line.name),
+        cell("Units", line.quantity),
+        cell("Unit price", line.unit_price),
+        cell("Total", line.line_total),
     )
 
 
@@ -56,18 +73,12 @@ def _detail() -> rx.Component:
                 rx.button("Close", size="1", variant="soft", on_click=S.close_detail),
                 width="100%",
             ),
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        *[
-                            rx.table.column_header_cell(h)
-                            for h in ("SKU", "Product", "Units", "Unit price", "Total")
-                        ]
-                    )
-                ),
-                rx.table.body(rx.foreach(S.detail_lines, _line)),
+            data_table(
+                ["SKU", "Product", "Units", "Unit price", "Total"],
+                S.detail_lines,
+                _line,
                 size="1",
-                width="100%",
+                variant="ghost",
             ),
             rx.text("Total: ", S.detail_total, weight="medium"),
             spacing="3",
@@ -96,23 +107,12 @@ def orders_section() -> rx.Component:
         ),
         form_error(S.error, error_id="admin-orders-error"),
         rx.cond(S.detail_id != 0, _detail()),
-        rx.box(
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        *[
-                            rx.table.column_header_cell(h)
-                            for h in ("Order", "When (UTC)", "User", "Lines", "Total")
-                        ]
-                    )
-                ),
-                rx.table.body(rx.foreach(S.rows, _row)),
-                variant="surface",
-                size="1",
-                width="100%",
-            ),
-            width="100%",
-            overflow_x="auto",
+        data_table(
+            ["Order", "When (UTC)", "User", "Lines", "Total"],
+            S.rows,
+            _row,
+            size="1",
+            empty="No orders match.",
         ),
         spacing="4",
         width="100%",

@@ -3,6 +3,7 @@
 import reflex as rx
 
 from fintech_ui.components.forms import form_error
+from fintech_ui.components.table import cell, data_table
 from fintech_ui.state.admin_products import AdminProductRow
 from fintech_ui.state.admin_products import AdminProductsState as S
 
@@ -11,8 +12,13 @@ def _field_error(name: str) -> rx.Component:
     message = S.field_errors.get(name, "")
     return rx.cond(
         S.field_errors.contains(name),
-        rx.text(message, color_scheme="red", size="2", id=f"{name}-error", role="alert"),
+        rx.text(message, color_scheme="red", size="2", id=f"product-{name}-error", role="alert"),
     )
+
+
+def _described_by(name: str) -> rx.Var:
+    """The field's own message, read with the field when there is one."""
+    return rx.cond(S.field_errors.contains(name), f"product-{name}-error", "")
 
 
 def _label(text: str, name: str) -> rx.Component:
@@ -31,6 +37,7 @@ def _text_field(label: str, name: str, **props) -> rx.Component:
             size="2",
             width="100%",
             aria_invalid=S.field_errors.contains(name).to(str),
+            aria_describedby=_described_by(name),
             **props,
         ),
         _field_error(name),
@@ -49,6 +56,9 @@ def _select_field(label: str, name: str, options: list[str] | rx.Var) -> rx.Comp
             id=f"product-{name}",
             name=name,
             default_value=S.values[name],
+            aria_invalid=S.field_errors.contains(name).to(str),
+            aria_describedby=_described_by(name),
+            class_name="native-select",
             style={
                 "width": "100%",
                 "padding": "6px",
@@ -56,7 +66,7 @@ def _select_field(label: str, name: str, options: list[str] | rx.Var) -> rx.Comp
                 "border": "1px solid var(--gray-a7)",
                 "background": "var(--color-surface)",
                 "fontSize": "14px",
-                "height": "32px",
+                "minHeight": "32px",
                 "color": "var(--gray-12)",
             },
         ),
@@ -73,7 +83,7 @@ def _remove_dialog() -> rx.Component:
             rx.button("Delete or deactivate", type="button", variant="soft", color_scheme="red")
         ),
         rx.alert_dialog.content(
-            rx.alert_dialog.title("Remove this product?"),
+            rx.alert_dialog.title("Remove this product?", custom_attrs={"as": "h2"}),
             rx.alert_dialog.description(
                 "A product that was never sold is deleted. One with orders is deactivated: "
                 "it leaves the catalogue and stays in every order.",
@@ -127,6 +137,8 @@ def product_form() -> rx.Component:
                         id="product-description",
                         name="description",
                         default_value=S.values["description"],
+                        aria_invalid=S.field_errors.contains("description").to(str),
+                        aria_describedby=_described_by("description"),
                         width="100%",
                         rows="3",
                     ),
@@ -171,23 +183,26 @@ def product_form() -> rx.Component:
 
 def _row(row: AdminProductRow) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.text(row.sku, size="1", color_scheme="gray")),
-        rx.table.cell(row.name),
-        rx.table.cell(row.category),
-        rx.table.cell(row.price),
-        rx.table.cell(row.stock),
-        rx.table.cell(
-            rx.badge(row.status, color_scheme=rx.cond(row.status == "Active", "green", "gray"))
+        cell("SKU", rx.text(row.sku, size="1", color_scheme="gray")),
+        cell("Name", row.name),
+        cell("Category", row.category),
+        cell("Price", row.price),
+        cell("Stock", row.stock),
+        cell(
+            "Status",
+            rx.badge(row.status, color_scheme=rx.cond(row.status == "Active", "green", "gray")),
         ),
-        rx.table.cell(
+        cell(
+            "",
             rx.button(
                 "Edit",
                 size="1",
                 variant="soft",
                 on_click=S.edit(row.id),
                 aria_label="Edit " + row.name,
-            )
+            ),
         ),
+        align="center",
     )
 
 
@@ -212,23 +227,12 @@ def products_section() -> rx.Component:
             S.message != "", rx.callout(S.message, icon="check", color_scheme="green", width="100%")
         ),
         rx.cond(S.editing, product_form(), form_error(S.error, error_id="admin-products-error")),
-        rx.box(
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        *[
-                            rx.table.column_header_cell(h)
-                            for h in ("SKU", "Name", "Category", "Price", "Stock", "Status", "")
-                        ]
-                    )
-                ),
-                rx.table.body(rx.foreach(S.rows, _row)),
-                variant="surface",
-                size="1",
-                width="100%",
-            ),
-            width="100%",
-            overflow_x="auto",
+        data_table(
+            ["SKU", "Name", "Category", "Price", "Stock", "Status", ""],
+            S.rows,
+            _row,
+            size="1",
+            empty="No products match.",
         ),
         spacing="4",
         width="100%",

@@ -3,20 +3,22 @@
 import reflex as rx
 
 from fintech_ui.components.forms import form_error
+from fintech_ui.components.table import cell, data_table
 from fintech_ui.state.admin_users import AdminUserRow
 from fintech_ui.state.admin_users import AdminUsersState as S
 
 
 def _row(row: AdminUserRow) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.text(row.username, weight="medium")),
-        rx.table.cell(row.role),
-        rx.table.cell(row.joined),
-        rx.table.cell(row.balance),
-        rx.table.cell(row.orders),
-        rx.table.cell(row.sessions),
-        rx.table.cell(rx.badge(row.status, color_scheme=rx.cond(row.active, "green", "red"))),
-        rx.table.cell(
+        cell("User", rx.text(row.username, weight="medium")),
+        cell("Role", row.role),
+        cell("Joined", row.joined),
+        cell("Balance", row.balance),
+        cell("Orders", row.orders),
+        cell("Sessions", row.sessions),
+        cell("Status", rx.badge(row.status, color_scheme=rx.cond(row.active, "green", "red"))),
+        cell(
+            "",
             rx.cond(
                 row.active,
                 rx.button(
@@ -32,8 +34,9 @@ def _row(row: AdminUserRow) -> rx.Component:
                     variant="soft",
                     on_click=S.set_active(row.id, True),
                 ),
-            )
+            ),
         ),
+        align="center",
     )
 
 
@@ -53,32 +56,12 @@ def users_section() -> rx.Component:
             rx.callout(S.message, icon="check", color_scheme="green", width="100%"),
         ),
         form_error(S.error, error_id="admin-users-error"),
-        rx.box(
-            rx.table.root(
-                rx.table.header(
-                    rx.table.row(
-                        *[
-                            rx.table.column_header_cell(h)
-                            for h in (
-                                "User",
-                                "Role",
-                                "Joined",
-                                "Balance",
-                                "Orders",
-                                "Sessions",
-                                "Status",
-                                "",
-                            )
-                        ]
-                    )
-                ),
-                rx.table.body(rx.foreach(S.rows, _row)),
-                variant="surface",
-                size="1",
-                width="100%",
-            ),
-            width="100%",
-            overflow_x="auto",
+        data_table(
+            ["User", "Role", "Joined", "Balance", "Orders", "Sessions", "Status", ""],
+            S.rows,
+            _row,
+            size="1",
+            empty="No users match.",
         ),
         spacing="4",
         width="100%",

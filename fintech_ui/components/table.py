@@ -5,19 +5,33 @@ from collections.abc import Callable
 import reflex as rx
 
 
-def data_table(headers: list[str], rows: rx.Var, render_row: Callable) -> rx.Component:
+def _header(label: str) -> rx.Component:
+    # A column of buttons is named for screen readers only ("" would be an empty header).
+    if not label:
+        return rx.table.column_header_cell(rx.el.span("Actions", class_name="visually-hidden"))
+    return rx.table.column_header_cell(label)
+
+
+def data_table(
+    headers: list[str], rows: rx.Var, render_row: Callable, *, empty: str = "", **props
+) -> rx.Component:
     """A full-width table: a header row, then `render_row` for each item of `rows`.
 
     Below 640 px each row stacks as a card whose cells show their column's name (the
-    `data-label` that `cell` sets), so nothing is cut off or scrolls sideways.
+    `data-label` that `cell` sets), so nothing is cut off or scrolls sideways. A header ""
+    is a column of actions, named for screen readers only. With `empty`, no rows read as
+    that sentence instead of a bare header.
     """
-    return rx.table.root(
-        rx.table.header(rx.table.row(*[rx.table.column_header_cell(header) for header in headers])),
+    table = rx.table.root(
+        rx.table.header(rx.table.row(*[_header(header) for header in headers])),
         rx.table.body(rx.foreach(rows, render_row)),
-        variant="surface",
         width="100%",
         class_name="stack-table",
+        **{"variant": "surface", **props},
     )
+    if not empty:
+        return table
+    return rx.cond(rows.length() > 0, table, rx.text(empty, size="2", color_scheme="gray"))
 
 
 def cell(label: str, *children, **props) -> rx.Component:

@@ -189,7 +189,8 @@ def _charts() -> rx.Component:
 def _sale_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title("Sell ", PortfolioState.sale_name),
+            # Radix's title is a Heading, an <h1> unless told: the page keeps its one h1
+            rx.dialog.title("Sell ", PortfolioState.sale_name, custom_attrs={"as": "h2"}),
             rx.dialog.description(
                 "You hold ",
                 PortfolioState.sale_held,

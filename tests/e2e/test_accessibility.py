@@ -1,5 +1,8 @@
 """Every page, logged in and out, on a phone (390 px, touch) and a desktop (1280 px).
 
+Logged in is an admin who owns Gold (portfolio with holdings, its "Sell" dialog open, each
+/admin tab); a second user who owns nothing shows the empty portfolio.
+
 One module-scoped walk visits each page in each of the four set-ups and records what the
 tests below check: axe-core's serious and critical violations (axe.min.js injected with
 Playwright, pinned in tests/e2e/axe), the number of <h1>, horizontal overflow, and every
@@ -12,10 +15,16 @@ import os
 import re
 import secrets
 from pathlib import Path
+from pprint import pformat
 from typing import Any
 
+import factories
 import pytest
 from playwright.sync_api import Page, expect
+from sqlmodel import col, select
+
+from fintech_ui.db import session_scope
+from fintech_ui.models import User
 
 pytestmark = pytest.mark.browser
 
@@ -35,8 +44,12 @@ PAGES = [
     "/reset-password?token=not-a-real-reset-token-0123456789",
     "/orders",
     "ORDER",
+    "/portfolio",
+    "/products/COM-GOLD",
+    "/admin",
     "/no-such-page",
 ]
+ADMIN_TABS = ["Users", "Orders", "Audit log", "Analytics"]  # "Products" is /admin's first
 SETUPS = ["phone-out", "phone-in", "desktop-out", "desktop-in"]
 # With FINTECH_SCREENSHOTS=1 the logged-in phone pages are saved for the README; with
 # FINTECH_SCREENSHOT_DIR=<dir> every page of every set-up is saved there, to look at.
@@ -116,6 +129,35 @@ def _register(page: Page, goto_live, frontend_url: str) -> str:
     return username
 
 
+def _make_admin(username: str) -> None:
+    with session_scope() as db:
+        user_id = db.exec(select(User.id).where(col(User.username) == username)).one()
+        factories.make_admin(db, user_id)
+
+
+def _scan_more(page: Page, goto_live, base: str, axe_source: str, setup: str, results) -> None:
+    """The logged-in extras: the open "Sell" dialog and each of /admin's other tabs."""
+    goto_live(page, base + "/portfolio")
+    _settle(page)
+    page.get_by_role("button", name=f"Sell {GOLD}", exact=True).click()
+    expect(page.get_by_role("dialog", name=f"Sell {GOLD}")).to_be_visible()
+    page.wait_for_timeout(300)
+    results["/portfolio (Sell dialog open)"] = _scan(page, axe_source)
+    _shoot(page, setup, "portfolio sell")
+    page.keyboard.press("Escape")
+    goto_live(page, base + "/admin")
+    _settle(page)
+    for tab in ADMIN_TABS:
+        page.get_by_role("tab", name=tab, exact=True).click()
+        expect(page.get_by_role("tab", name=tab, exact=True)).to_have_attribute(
+            "aria-selected", "true"
+        )
+        expect(page.locator("main .rt-Spinner")).to_have_count(0)
+        page.wait_for_timeout(600)  # charts measure their container
+        results[f"/admin ({tab})"] = _scan(page, axe_source)
+        _shoot(page, setup, f"admin {tab}")
+
+
 def _add(page: Page, goto_live, frontend_url: str, search: str, name: str) -> None:
     goto_live(page, f"{frontend_url}/?q={search}")
     page.get_by_role("button", name=f"Add {name} to cart", exact=True).click()
@@ -146,10 +188,16 @@ def scans(browser, harness, frontend_url, demo_catalogue, axe_source, goto_live)
     desktop = browser.new_context(viewport=DESKTOP)
     desktop.set_default_timeout(TIMEOUT_MS)
     shopper = desktop.new_page()
-    _register(shopper, goto_live, frontend_url)
+    username = _register(shopper, goto_live, frontend_url)
     order_id = _shop(shopper, goto_live, frontend_url)
+    _make_admin(username)
     cookies = desktop.cookies()
     desktop.close()
+    newcomer = browser.new_context(viewport=DESKTOP)  # owns nothing: the empty portfolio
+    newcomer.set_default_timeout(TIMEOUT_MS)
+    _register(newcomer.new_page(), goto_live, frontend_url)
+    empty_cookies = newcomer.cookies()
+    newcomer.close()
     for setup in SETUPS:
         phone = setup.startswith("phone")
         ctx = browser.new_context(
@@ -169,6 +217,15 @@ def scans(browser, harness, frontend_url, demo_catalogue, axe_source, goto_live)
                 _settle(page)
                 results[setup][path] = _scan(page, axe_source)
                 _shoot(page, setup, path)
+            if setup.endswith("-in"):
+                _scan_more(page, goto_live, frontend_url, axe_source, setup, results[setup])
+                ctx.clear_cookies()
+                ctx.add_cookies(empty_cookies)
+                page = ctx.new_page()
+                goto_live(page, frontend_url + "/portfolio")
+                _settle(page)
+                results[setup]["/portfolio (empty)"] = _scan(page, axe_source)
+                _shoot(page, setup, "portfolio empty")
             if phone:  # the menu's contents too, open
                 goto_live(page, frontend_url + "/")
                 _settle(page)
@@ -184,19 +241,19 @@ def scans(browser, harness, frontend_url, demo_catalogue, axe_source, goto_live)
 @pytest.mark.parametrize("setup", SETUPS)
 def test_no_serious_or_critical_axe_violations(scans, setup):
     found = {path: scan["violations"] for path, scan in scans[setup].items() if scan["violations"]}
-    assert found == {}
+    assert found == {}, pformat(found, width=200)
 
 
 @pytest.mark.parametrize("setup", SETUPS)
 def test_every_page_has_exactly_one_h1(scans, setup):
     counts = {path: scan["h1"] for path, scan in scans[setup].items()}
-    assert counts == dict.fromkeys(counts, 1)
+    assert counts == dict.fromkeys(counts, 1), pformat(counts)
 
 
 @pytest.mark.parametrize("setup", ["phone-out", "phone-in"])
 def test_nothing_scrolls_sideways_at_390_px(scans, setup):
     widths = {path: scan["boxes"]["scrollWidth"] for path, scan in scans[setup].items()}
-    assert widths == dict.fromkeys(widths, PHONE["width"])
+    assert widths == dict.fromkeys(widths, PHONE["width"]), pformat(widths)
 
 
 @pytest.mark.parametrize("setup", ["phone-out", "phone-in"])
@@ -214,4 +271,4 @@ def test_every_control_is_on_screen_and_44_px_on_a_touch_screen(scans, setup):
         ]
         if bad:
             problems[path] = bad
-    assert problems == {}
+    assert problems == {}, pformat(problems, width=200)
