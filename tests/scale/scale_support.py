@@ -380,12 +380,16 @@ def cart_link(page):
 
 
 def cart_badge(page):
-    return nav(page).get_by_label("items in cart", exact=True)
+    """The count on the cart link (a Radix badge; none when the cart is empty)."""
+    return cart_link(page).locator(".rt-Badge")
 
 
 def expect_badge(page, units: int) -> None:
+    """The cart link names the unit count ("Cart, 2 items"); the badge shows it."""
     from playwright.sync_api import expect
 
+    name = "Cart, 1 item" if units == 1 else f"Cart, {units} items"
+    expect(cart_link(page)).to_have_accessible_name(name)
     if units:
         expect(cart_badge(page)).to_have_text(str(units))
     else:
