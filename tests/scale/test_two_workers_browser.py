@@ -275,3 +275,24 @@ def test_production_server_survives_a_worker_crash(app: AppServer) -> None:
     Killer(app).kill(app.workers()[0])  # fails if the app stops instead
     assert http_status(app.url + "/ping") == 200
     assert http_status(app.url + "/") == 200
+
+
+def test_pages_of_the_production_server_set_the_login_nonce(app: AppServer) -> None:
+    """The login form binds its code to the nonce cookie that the page server sets (login CSRF
+    defence): the single-port production server sets it with the page itself, once."""
+    import urllib.request
+
+    from fintech_ui.security import LOGIN_NONCE_COOKIE
+
+    with urllib.request.urlopen(app.url + "/login", timeout=10) as first:  # noqa: S310
+        cookies = first.headers.get_all("set-cookie") or []
+    nonce = [c for c in cookies if c.startswith(f"{LOGIN_NONCE_COOKIE}=")]
+    assert len(nonce) == 1, cookies
+    assert "HttpOnly" in nonce[0] and "SameSite=Lax" in nonce[0]
+    cookie = {"Cookie": nonce[0].split(";")[0]}
+    again = urllib.request.Request(app.url + "/", headers=cookie)  # noqa: S310
+    with urllib.request.urlopen(again, timeout=10) as second:  # noqa: S310
+        assert not any(
+            c.startswith(f"{LOGIN_NONCE_COOKIE}=")
+            for c in second.headers.get_all("set-cookie") or []
+        )
