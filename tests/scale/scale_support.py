@@ -414,7 +414,8 @@ def add_button(page, name: str):
 
 
 def cart_rows(page):
-    return page.locator("main").locator("tbody").get_by_role("row")
+    """The cart's lines: a list of cards (a table did not fit a phone)."""
+    return page.get_by_role("list", name="Products in your cart").get_by_role("listitem")
 
 
 def quantity_of(page, name: str):
