@@ -167,7 +167,10 @@ def test_session_and_cart_survive_killed_workers(
         account_link(page).click()
         page.get_by_label("Amount", exact=True).fill(f"{deposit_cents / 100:.2f}")
         page.get_by_role("button", name="Deposit", exact=True).click()
-        expect(page.get_by_label("Balance", exact=True)).to_have_text(dollars(deposit_cents))
+        # The balance heading is named with its amount ("Balance: $500.00") since issue 12.
+        amount = dollars(deposit_cents)
+        balance = page.get_by_role("heading", name=f"Balance: {amount}", exact=True)
+        expect(balance).to_contain_text(amount)
         assert _db_money(engine, username) == (deposit_cents, [])
 
     def checkout() -> None:
