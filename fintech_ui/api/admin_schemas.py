@@ -4,7 +4,7 @@ beside the integer cents."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, StrictBool, StrictStr
+from pydantic import BaseModel, Field, RootModel, StrictBool, StrictStr
 
 from fintech_ui.api.schemas import _Out, _Strict
 from fintech_ui.services.admin_orders import AdminOrderDetail
@@ -30,10 +30,18 @@ class ProductIn(_Strict):
 
 
 class FieldErrors(BaseModel):
-    """A refused form: one sentence, and a message per field."""
+    """A refused request: one sentence (as in every error), and a message per field when the
+    fields themselves broke a rule (none when the body was not a valid product at all)."""
 
     message: str
-    errors: dict[str, str]
+    errors: dict[str, str] = Field(
+        default_factory=dict, description="field name -> what is wrong with it"
+    )
+
+
+FIELD_ERRORS: dict[int | str, dict[str, object]] = {
+    422: {"model": FieldErrors, "description": "The product breaks a rule; nothing changed."}
+}
 
 
 class ProductOut(_Out):
@@ -58,6 +66,10 @@ class RemovedOut(BaseModel):
     outcome: str
 
 
+class ProductList(RootModel[list[ProductOut]]):
+    """Products, as a JSON array."""
+
+
 class UserOut(_Out):
     """A user with balance, orders, live sessions and status."""
 
@@ -72,6 +84,10 @@ class UserOut(_Out):
     sessions: int
 
 
+class UserList(RootModel[list[UserOut]]):
+    """Users, as a JSON array."""
+
+
 class AdminOrderOut(_Out):
     """An order in the list."""
 
@@ -81,6 +97,10 @@ class AdminOrderOut(_Out):
     total: str
     total_cents: int
     lines: int
+
+
+class AdminOrderList(RootModel[list[AdminOrderOut]]):
+    """Orders, as a JSON array."""
 
 
 class AdminOrderLineOut(_Out):
@@ -119,6 +139,10 @@ class AuditOut(_Out):
     outcome: str
     before: str
     after: str
+
+
+class AuditList(RootModel[list[AuditOut]]):
+    """Audit entries, newest first, as a JSON array."""
 
 
 class PointOut(_Out):

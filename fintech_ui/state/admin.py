@@ -22,7 +22,7 @@ from fintech_ui.services.admin_access import (
     require_admin,
 )
 from fintech_ui.state.live import register_tab
-from fintech_ui.state.session import current_user
+from fintech_ui.state.session import current_user, private
 
 T = TypeVar("T")
 DENIED = "Only an administrator can do that."
@@ -55,6 +55,7 @@ async def refused(state: rx.State, action: str, payload: object) -> bool:
     return False
 
 
+@private(lambda state: state.reset())
 class AdminState(rx.State):
     """Whether this tab may show the back office, which section is open, and the nav link."""
 

@@ -11,6 +11,7 @@ from fintech_ui.money import format_cents
 from fintech_ui.services import analytics
 from fintech_ui.services.admin_access import NotAuthorized
 from fintech_ui.state.admin import DENIED, admin_call, refused
+from fintech_ui.state.session import private
 
 
 def _dollars(cents: int) -> float:
@@ -33,6 +34,7 @@ def _summary(points: tuple[analytics.Point, ...], describe) -> str:
     return "; ".join(describe(p) for p in points) + "."
 
 
+@private(lambda state: state.reset())
 class AdminAnalyticsState(rx.State):
     """The analytics section: chart data and their text alternatives."""
 

@@ -9,6 +9,7 @@ import reflex as rx
 from fintech_ui.services import admin_audit
 from fintech_ui.services.admin_access import NotAuthorized
 from fintech_ui.state.admin import DENIED, admin_call, refused
+from fintech_ui.state.session import private
 
 
 @dataclasses.dataclass
@@ -25,6 +26,7 @@ class AuditLine:
     after: str = ""
 
 
+@private(lambda state: state.reset())
 class AdminAuditState(rx.State):
     """The audit log section."""
 

@@ -12,6 +12,7 @@ from fintech_ui.money import format_cents
 from fintech_ui.services import admin_orders
 from fintech_ui.services.admin_access import NotAuthorized
 from fintech_ui.state.admin import DENIED, admin_call, refused
+from fintech_ui.state.session import private
 
 FILTERS = ("date_from", "date_to", "username", "product")
 
@@ -38,6 +39,7 @@ class AdminOrderLine:
     line_total: str = ""
 
 
+@private(lambda state: state.reset())
 class AdminOrdersState(rx.State):
     """The orders section."""
 

@@ -14,6 +14,7 @@ from fintech_ui.money import decimal_string, format_cents
 from fintech_ui.services import admin_products as products
 from fintech_ui.services.admin_access import NotAuthorized, require_admin
 from fintech_ui.state.admin import DENIED, admin_call, refused
+from fintech_ui.state.session import private
 
 FORM_FIELDS = ("sku", "name", "category", "price", "stock", "description", "risk", "reason")
 
@@ -51,6 +52,7 @@ def _empty_form() -> dict[str, str]:
     return {name: "" for name in FORM_FIELDS} | {"category": "fund", "risk": "3", "stock": "0"}
 
 
+@private(lambda state: state.reset())
 class AdminProductsState(rx.State):
     """The products section: what the list shows and what the form holds."""
 

@@ -13,6 +13,7 @@ from fintech_ui.money import format_cents
 from fintech_ui.services import admin_users
 from fintech_ui.services.admin_access import NotAuthorized
 from fintech_ui.state.admin import DENIED, admin_call, refused
+from fintech_ui.state.session import private
 
 
 @dataclasses.dataclass
@@ -44,6 +45,7 @@ def _row(view: admin_users.AdminUser) -> AdminUserRow:
     )
 
 
+@private(lambda state: state.reset())
 class AdminUsersState(rx.State):
     """The users section."""
 

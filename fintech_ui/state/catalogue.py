@@ -150,6 +150,11 @@ class CatalogueState(rx.State):
             await self._update(search="", category="", sort=DEFAULT_SORT, page=1)
             self.error = message
 
+    async def _refresh_in_place(self) -> None:
+        """Re-read the view on screen (live updates): the search typed since the page loaded
+        lives in pushState entries the router never saw, so `load` would drop it."""
+        await self._update(page=self.page)
+
     # `object`, not `str`: Reflex would turn any JSON value into text before _change checks it.
     @rx.event
     async def search_for(self, value: object):

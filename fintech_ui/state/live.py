@@ -59,7 +59,7 @@ async def _refresh_products(app: rx.App, token: str, item_ids: set[int]) -> None
     async with app.modify_state(BaseStateToken(ident=token, cls=CartState)) as state:
         catalogue = await state.get_state(CatalogueState)
         if any(row.id in item_ids for row in catalogue.products):
-            await CatalogueState.load.fn(catalogue)
+            await catalogue._refresh_in_place()
         product = await state.get_state(ProductState)
         if product.item_id in item_ids:
             await ProductState.load.fn(product)

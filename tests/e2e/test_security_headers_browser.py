@@ -95,6 +95,9 @@ def test_catalogue_and_cart_work_under_the_policy(
     _goto_live(page, f"{frontend_url}/")
     page.get_by_label("Search products", exact=True).fill(name)
     page.get_by_role("button", name=f"Add {name} to cart", exact=True).click()
+    # The add has landed before the page is left (a navigation would drop a queued event).
+    cart = page.get_by_role("navigation").locator("a[href='/cart']")
+    expect(cart).to_have_accessible_name("Cart, 1 item")
     page.goto(f"{frontend_url}/cart")
     expect(page.get_by_text(name).first).to_be_visible()
     assert violations == []

@@ -369,7 +369,10 @@ def nav(page):
 
 
 def account_link(page):
-    return nav(page).get_by_role("link", name="Account", exact=True)
+    """The username in the top bar, named "Account, <username>" (as the e2e journeys find it)."""
+    import re
+
+    return nav(page).get_by_role("link", name=re.compile(r"^Account, "))
 
 
 def cart_link(page):
@@ -377,12 +380,16 @@ def cart_link(page):
 
 
 def cart_badge(page):
-    return nav(page).get_by_label("items in cart", exact=True)
+    """The count on the cart link (a Radix badge; none when the cart is empty)."""
+    return cart_link(page).locator(".rt-Badge")
 
 
 def expect_badge(page, units: int) -> None:
+    """The cart link names the unit count ("Cart, 2 items"); the badge shows it."""
     from playwright.sync_api import expect
 
+    name = "Cart, 1 item" if units == 1 else f"Cart, {units} items"
+    expect(cart_link(page)).to_have_accessible_name(name)
     if units:
         expect(cart_badge(page)).to_have_text(str(units))
     else:
@@ -407,7 +414,8 @@ def add_button(page, name: str):
 
 
 def cart_rows(page):
-    return page.locator("main").locator("tbody").get_by_role("row")
+    """The cart's lines: a list of cards (a table did not fit a phone)."""
+    return page.get_by_role("list", name="Products in your cart").get_by_role("listitem")
 
 
 def quantity_of(page, name: str):

@@ -167,7 +167,10 @@ def test_session_and_cart_survive_killed_workers(
         account_link(page).click()
         page.get_by_label("Amount", exact=True).fill(f"{deposit_cents / 100:.2f}")
         page.get_by_role("button", name="Deposit", exact=True).click()
-        expect(page.get_by_label("Balance", exact=True)).to_have_text(dollars(deposit_cents))
+        # The balance heading is named with its amount ("Balance: $500.00") since issue 12.
+        amount = dollars(deposit_cents)
+        balance = page.get_by_role("heading", name=f"Balance: {amount}", exact=True)
+        expect(balance).to_contain_text(amount)
         assert _db_money(engine, username) == (deposit_cents, [])
 
     def checkout() -> None:
@@ -275,3 +278,24 @@ def test_production_server_survives_a_worker_crash(app: AppServer) -> None:
     Killer(app).kill(app.workers()[0])  # fails if the app stops instead
     assert http_status(app.url + "/ping") == 200
     assert http_status(app.url + "/") == 200
+
+
+def test_pages_of_the_production_server_set_the_login_nonce(app: AppServer) -> None:
+    """The login form binds its code to the nonce cookie that the page server sets (login CSRF
+    defence): the single-port production server sets it with the page itself, once."""
+    import urllib.request
+
+    from fintech_ui.security import LOGIN_NONCE_COOKIE
+
+    with urllib.request.urlopen(app.url + "/login", timeout=10) as first:  # noqa: S310
+        cookies = first.headers.get_all("set-cookie") or []
+    nonce = [c for c in cookies if c.startswith(f"{LOGIN_NONCE_COOKIE}=")]
+    assert len(nonce) == 1, cookies
+    assert "HttpOnly" in nonce[0] and "SameSite=Lax" in nonce[0]
+    cookie = {"Cookie": nonce[0].split(";")[0]}
+    again = urllib.request.Request(app.url + "/", headers=cookie)  # noqa: S310
+    with urllib.request.urlopen(again, timeout=10) as second:  # noqa: S310
+        assert not any(
+            c.startswith(f"{LOGIN_NONCE_COOKIE}=")
+            for c in second.headers.get_all("set-cookie") or []
+        )

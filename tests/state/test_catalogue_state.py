@@ -323,3 +323,23 @@ def test_paging_with_an_argument_raises_type_error_at_the_call(two_pages, handle
     state = two_pages()
     with pytest.raises(TypeError):
         handle(state, handler, page=10**9)
+
+
+def test_live_refresh_keeps_the_search_typed_since_the_page_loaded(catalogue, handle):
+    # The search lives in pushState entries the router never saw (the router still says "/"):
+    # a live update re-reads the view on screen with the new price, not the page's address.
+    import asyncio
+
+    from fintech_ui.db import session_scope
+    from fintech_ui.models import Item
+
+    tag, state = catalogue()
+    handle(state, CatalogueState.choose_sort, value="price")
+    before = shown(state)
+    assert (state.sort, state.error, state.total) == ("price", "", 4)
+    with session_scope() as db:
+        item = db.get(Item, state.products[0].id)
+        item.price_cents = 400
+    asyncio.run(state._refresh_in_place())
+    assert shown(state) == before and state.search == tag
+    assert state.products[0].price == "$4.00"

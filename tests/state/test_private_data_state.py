@@ -13,13 +13,21 @@ import asyncio
 import json
 from typing import Any
 
+import factories
 import pytest
 from reflex import constants
 from reflex.event import Event
 from reflex.state import RouterData
 from state_helpers import revoke
 
+from fintech_ui.db import session_scope
 from fintech_ui.state.account import AccountState
+from fintech_ui.state.admin import AdminState
+from fintech_ui.state.admin_analytics import AdminAnalyticsState
+from fintech_ui.state.admin_audit import AdminAuditState
+from fintech_ui.state.admin_orders import AdminOrdersState
+from fintech_ui.state.admin_products import AdminProductsState
+from fintech_ui.state.admin_users import AdminUsersState
 from fintech_ui.state.auth import AuthState
 from fintech_ui.state.cart import CartState
 from fintech_ui.state.orders import OrdersState
@@ -60,6 +68,72 @@ def filled_tab(buyer, handle, make_state):
     sent = _sent(auth)
     assert _private_values_in(sent, buyer.account) == [buyer.account.username, "$100.00", "$75.00"]
     return buyer.account, auth, token
+
+
+ADMIN_STATES = (
+    AdminState,
+    AdminProductsState,
+    AdminUsersState,
+    AdminOrdersState,
+    AdminAuditState,
+    AdminAnalyticsState,
+)
+
+
+def _own_vars(state: Any) -> dict[str, Any]:
+    return {name: getattr(state, name) for name in type(state).base_vars}
+
+
+@pytest.fixture
+def admin_tab(buyer, shop, handle, make_state, new_account, open_session, cookie_for):
+    """(buyer's account, admin's account, AuthState, token) of an administrator's tab showing
+    every back-office section: the buyer's order, their name and balance, the audit log."""
+    admin = new_account()
+    with session_scope() as db:
+        factories.make_admin(db, admin.id)
+    token = open_session(admin)
+    shop.buy(buyer.account.id, buyer.product.id, 2)  # $25.00 of the $100.00: $75.00 left
+    auth = make_state(AuthState, cookie=cookie_for(token), url="/admin")
+    handle(auth, AuthState.sync_session)
+    handle(_sibling(auth, AdminState), AdminState.load)
+    users = _sibling(auth, AdminUsersState)
+    handle(users, AdminUsersState.search_for, value=buyer.account.username)
+    handle(users, AdminUsersState.set_active, user_id=buyer.account.id, active=True)
+    orders = _sibling(auth, AdminOrdersState)
+    handle(orders, AdminOrdersState.apply_filters, form_data={"username": buyer.account.username})
+    handle(orders, AdminOrdersState.show, order_id=orders.rows[0].id)
+    handle(_sibling(auth, AdminProductsState), AdminProductsState.edit, item_id=buyer.product.id)
+    handle(_sibling(auth, AdminAuditState), AdminAuditState.load)
+    handle(_sibling(auth, AdminAnalyticsState), AdminAnalyticsState.load)
+    sent = _sent(auth)
+    assert {buyer.account.username, "$75.00"} <= set(_private_values_in(sent, buyer.account))
+    assert admin.username in sent and _sibling(auth, AdminState).is_admin
+    assert all(_sibling(auth, cls).error == "" for cls in ADMIN_STATES[1:])
+    return buyer.account, admin, auth, token
+
+
+def test_log_out_empties_every_back_office_section(admin_tab, handle, make_state):
+    customer, admin, auth, _token = admin_tab
+    handle(auth, AuthState.log_out)
+    for cls in ADMIN_STATES:
+        assert _own_vars(_sibling(auth, cls)) == _own_vars(make_state(cls)), cls.__name__
+    sent = _sent(auth)
+    assert _private_values_in(sent, customer) == [] and admin.username not in sent
+
+
+def test_hydrate_with_an_admin_session_ended_elsewhere_sends_no_back_office_data(admin_tab):
+    customer, admin, auth, token = admin_tab
+    revoke(token)
+    _hydrate(auth)
+    sent = _sent(auth)
+    assert _private_values_in(sent, customer) == [] and admin.username not in sent
+    assert _sibling(auth, AdminState).is_admin is False
+
+
+def test_hydrate_with_a_live_admin_session_keeps_the_back_office(admin_tab):
+    customer, _admin, auth, _token = admin_tab
+    _hydrate(auth)
+    assert customer.username in _sent(auth) and _sibling(auth, AdminState).is_admin
 
 
 def _private_values_in(sent: str, account: Any) -> list[str]:

@@ -42,20 +42,20 @@ ProductBody = Annotated[out.ProductIn, Depends(parsed(out.ProductIn))]
 router = APIRouter(prefix="/admin", tags=["admin"], responses=schemas.errors(401, 403))
 
 
-@router.get("/products")
-async def list_products(actor: AdminId, search: str = "", page: int = 1) -> list[out.ProductOut]:
+@router.get("/products", responses=schemas.errors(422))
+async def list_products(actor: AdminId, search: str = "", page: int = 1) -> out.ProductList:
     """Products, active or not, whose name or SKU contains `search`, by name, 50 a page."""
     views = await run(
         admin_products.list_products, actor_id=actor, search=search, page=page, read_only=True
     )
-    return [out.ProductOut.from_view(view) for view in views]
+    return out.ProductList([out.ProductOut.from_view(view) for view in views])
 
 
 @router.post(
     "/products",
     status_code=201,
     openapi_extra=schemas.json_body(out.ProductIn),
-    responses={422: {"model": out.FieldErrors, "description": "Field messages; nothing changed."}},
+    responses=schemas.errors(400, 413) | out.FIELD_ERRORS,
 )
 async def create_product(actor: AdminId, body: ProductBody) -> out.ProductOut:
     """Create a product; its price starts its price history and its stock is an adjustment."""
@@ -75,7 +75,7 @@ async def get_product(actor: AdminId, item_id: int) -> out.ProductOut:
 @router.put(
     "/products/{item_id}",
     openapi_extra=schemas.json_body(out.ProductIn),
-    responses={422: {"model": out.FieldErrors, "description": "Field messages; nothing changed."}},
+    responses=schemas.errors(400, 413) | out.FIELD_ERRORS,
 )
 async def update_product(actor: AdminId, item_id: int, body: ProductBody) -> out.ProductOut:
     """Edit a product: a new price appends to the history (carts ask to confirm it); a new
@@ -97,13 +97,13 @@ async def remove_product(actor: AdminId, item_id: int) -> out.RemovedOut:
     return out.RemovedOut(outcome=outcome)
 
 
-@router.get("/users")
-async def list_users(actor: AdminId, search: str = "") -> list[out.UserOut]:
+@router.get("/users", responses=schemas.errors(422))
+async def list_users(actor: AdminId, search: str = "") -> out.UserList:
     """Users whose name contains `search`, newest first, with their figures."""
     views = await run(
         admin_users.search_users, actor_id=actor, search=search, now=now(), read_only=True
     )
-    return [out.UserOut.from_view(view) for view in views]
+    return out.UserList([out.UserOut.from_view(view) for view in views])
 
 
 async def _set_active(actor: int, user_id: int, active: bool) -> out.UserOut:
@@ -133,7 +133,7 @@ async def list_orders(
     username: str = "",
     product: str = "",
     page: int = 1,
-) -> list[out.AdminOrderOut]:
+) -> out.AdminOrderList:
     """All orders, newest first: from/to a day (YYYY-MM-DD, UTC), by user, with a product."""
     views = await run(
         admin_orders.search_orders,
@@ -145,7 +145,7 @@ async def list_orders(
         page=page,
         read_only=True,
     )
-    return [out.AdminOrderOut.from_view(view) for view in views]
+    return out.AdminOrderList([out.AdminOrderOut.from_view(view) for view in views])
 
 
 @router.get("/orders/{order_id}", responses=schemas.errors(422))
@@ -155,17 +155,22 @@ async def get_order(actor: AdminId, order_id: int) -> out.AdminOrderDetailOut:
     return out.order_detail(view)
 
 
-@router.get("/audit")
-async def audit_log(actor: AdminId, search: str = "") -> list[out.AuditOut]:
+@router.get("/audit", responses=schemas.errors(422))
+async def audit_log(actor: AdminId, search: str = "") -> out.AuditList:
     """The newest 100 audit entries whose actor, action or target contain `search`."""
     views = await run(admin_audit.list_entries, actor_id=actor, search=search, read_only=True)
-    return [out.AuditOut.from_view(view) for view in views]
+    return out.AuditList([out.AuditOut.from_view(view) for view in views])
 
 
 @router.get(
     "/audit.csv",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}}, "description": "The whole log as CSV."}},
+    responses={
+        200: {
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": "The whole log as CSV.",
+        }
+    },
 )
 async def audit_csv(actor: AdminId) -> Response:
     """The whole audit log as CSV."""
@@ -177,7 +182,7 @@ async def audit_csv(actor: AdminId) -> Response:
     )
 
 
-@router.get("/analytics")
+@router.get("/analytics", responses=schemas.errors(422))
 async def get_analytics(actor: AdminId, days: int = 30) -> out.AnalyticsOut:
     """Every chart of the back office over the last 30, 90 or 365 days, aggregated in SQL."""
     board = await run(analytics.dashboard, actor_id=actor, days=days, now=now(), read_only=True)
