@@ -95,7 +95,13 @@ def _menu() -> rx.Component:
                 ),
             ),
             rx.popover.content(
-                links, aria_label="Menu", side="bottom", align="end", min_width="200px"
+                links,
+                aria_label="Menu",
+                side="bottom",
+                align="end",
+                min_width="200px",
+                # Opaque: the page behind must not show through the links (contrast).
+                background_color="var(--color-panel-solid)",
             ),
         ),
         class_name="nav-narrow",
