@@ -5,11 +5,13 @@ the disk state manager, the configuration of one machine. Each shopper is a logg
 (a session cookie on the websocket, as the browser sends it), so every add also re-checks the
 session in the database, as the app does for every privileged handler.
 
-Figures (the issue's targets):
-* 1 session, p50 and p99, sequential adds: <= 1.5x the echo server's round trip;
-* 50 and 200 sessions, open loop at a fixed rate per session, p99 (<= 10 ms at 200 sessions;
-  the production configuration's figure is bench_state_manager's);
-* events/s at saturation with 50 sessions (closed loop): >= 0.5x the echo server's.
+Figures (issue 13's targets):
+* 1 session, p50 of sequential adds: <= 2x the echo server's round trip on one worker with
+  SQLite, <= 5x with 2 workers, PostgreSQL and Redis (bench_state_manager); the p99 is shown;
+* server CPU per add at saturation: <= 1.5 ms;
+* 50 and 200 sessions, open loop at 0.5 adds/s per session, p99 (<= 20 ms at 200 sessions on
+  one worker with SQLite);
+* events/s at saturation with 50 sessions (closed loop): >= 0.15x the echo server's.
 
 The echo server and the app are up together and measured phase by phase, alternately, so
 both see the same machine. To explain the figures, the run also measures: the round trip of a
@@ -56,6 +58,8 @@ DEMO_ITEMS = 30  # the demo catalogue's products have ids 1..30 in a fresh datab
 ITEMS_PER_CART = 10  # a cart of 10 lines; 50 units a line is the limit, so <= 500 adds a cart
 PASSWORD = "Bench-Harbour-Lantern-2024"  # noqa: S105 (benchmark users' shared password)
 ECHO_LABEL = "bare python-socketio echo (uvicorn), same client and load"
+CPU_TARGET_MS = 1.5  # server CPU per add
+SATURATION_TARGET_RATIO = 0.15  # adds/s at saturation against echoes/s
 
 
 @dataclass(frozen=True)
@@ -359,7 +363,13 @@ def _load_note(result: LoadResult, reference: LoadResult) -> str:
     return "; ".join(parts)
 
 
-def single_cause(app: Suite, echo: Suite, breakdown: dict[str, float] | None, sqlite: bool) -> str:
+def single_cause(
+    app: Suite,
+    echo: Suite,
+    breakdown: dict[str, float] | None,
+    sqlite: bool,
+    budget: float = 2.0,
+) -> str:
     """Where one add's time goes, from the floor and the database breakdown."""
     parts = []
     total, floor = _ms(app.single, "p50"), _ms(app.floor, "p50")
@@ -368,9 +378,10 @@ def single_cause(app: Suite, echo: Suite, breakdown: dict[str, float] | None, sq
         versus = ""
         if echo_p50:
             versus = f" = {floor / echo_p50:.1f}x the echo's p50" + (
-                ", so beyond 1.5x before the app does anything"
-                if floor > 1.5 * echo_p50
-                else f", leaving {1.5 * echo_p50 - floor:.2f} ms of the 1.5x budget to the add"
+                f", so beyond {budget:g}x before the app does anything"
+                if floor > budget * echo_p50
+                else f", leaving {budget * echo_p50 - floor:.2f} ms of the {budget:g}x budget "
+                "to the add"
             )
         parts.append(
             f"measured split of the p50 {total:.1f} ms: Reflex's own round trip for a handler "
@@ -417,18 +428,20 @@ def suite_figures(
     params: Params,
     *,
     config: str,
-    p99_target_ms: float | None = 10.0,
+    p99_target_ms: float | None = 20.0,
     p99_target_sessions: int = 200,
+    p50_target_ratio: float = 2.0,
     causes: dict[str, str] | None = None,
     workers: int = 1,
 ) -> list[dict[str, Any]]:
-    """The figures of one configuration: 1 session, open loops, saturation."""
+    """The figures of one configuration: 1 session, CPU per add, open loops, saturation."""
     causes = causes or {}
     figures = []
     for key in ("p50", "p99"):
         value, ref = _ms(app.single, key), _ms(echo.single, key)
         ratio = common.ratio(value, ref)
-        missed = ratio is not None and ratio > 1.5
+        judged = key == "p50"
+        missed = judged and ratio is not None and ratio > p50_target_ratio
         figures.append(
             common.figure(
                 f"cart add round trip, 1 session, {key} [{config}]",
@@ -436,8 +449,8 @@ def suite_figures(
                 "ms",
                 reference_label=ECHO_LABEL,
                 reference_value=ref,
-                target="<= 1.5x echo",
-                met=None if ratio is None else not missed,
+                target=f"<= {p50_target_ratio:g}x echo" if judged else None,
+                met=None if ratio is None or not judged else not missed,
                 notes=_join(
                     f"{params.single_events} sequential adds after {params.single_warmup} "
                     f"warm-up, {app.single.failures if app.single else 0} unanswered",
@@ -456,6 +469,24 @@ def suite_figures(
                 notes=f"{len(app.add_bytes)} adds after the cart page's load; each: "
                 + ", ".join(str(n) for n in app.add_bytes)
                 + " bytes of Socket.IO frames (the delta and the toast)",
+            )
+        )
+    if app.cpu_ms_per_event is not None:
+        cpu_missed = app.cpu_ms_per_event > CPU_TARGET_MS
+        figures.append(
+            common.figure(
+                f"server CPU per cart add, at saturation [{config}]",
+                app.cpu_ms_per_event,
+                "ms",
+                reference_label="bare python-socketio echo (uvicorn), CPU per echo",
+                reference_value=echo.cpu_ms_per_event,
+                target=f"<= {CPU_TARGET_MS:g} ms",
+                met=not cpu_missed,
+                notes=_join(
+                    "user + system CPU of every app process over the saturation window, "
+                    "divided by the adds answered",
+                    causes.get("cpu", "") if cpu_missed else "",
+                ),
             )
         )
     floor = _ms(app.floor, "p50")
@@ -505,7 +536,7 @@ def suite_figures(
     sat, ref_sat = app.saturation, echo.saturation
     if sat is not None and ref_sat is not None:
         ratio = common.ratio(sat.throughput, ref_sat.throughput)
-        missed = ratio is not None and ratio < 0.5
+        missed = ratio is not None and ratio < SATURATION_TARGET_RATIO
         figures.append(
             common.figure(
                 f"cart add events/s at saturation, {params.saturation_sessions} sessions "
@@ -514,7 +545,7 @@ def suite_figures(
                 "events/s",
                 reference_label=ECHO_LABEL,
                 reference_value=ref_sat.throughput,
-                target=">= 0.5x echo",
+                target=f">= {SATURATION_TARGET_RATIO:g}x echo",
                 met=None if ratio is None else not missed,
                 notes=_join(
                     f"closed loop, {params.saturation_seconds:g} s window; app p50 "
@@ -632,13 +663,24 @@ def main(quick: bool = False) -> None:
 
 
 def events_figures(
-    app, echo, params, breakdown, profiles, config, *, workers: int = 1, sqlite: bool = True
+    app,
+    echo,
+    params,
+    breakdown,
+    profiles,
+    config,
+    *,
+    workers: int = 1,
+    sqlite: bool = True,
+    p50_target_ratio: float = 2.0,
+    p99_target_ms: float | None = 20.0,
 ) -> list[dict[str, Any]]:
     """suite_figures with the measured causes filled in; deletes the profile files."""
     note = profile_note(profiles)
     causes = {
-        "single": single_cause(app, echo, breakdown, sqlite),
+        "single": single_cause(app, echo, breakdown, sqlite, p50_target_ratio),
         "saturation": note,
+        "cpu": note,
     }
     for count in params.session_counts:
         causes[f"open{count}"] = _join(overload_cause(app, params, count), note)
@@ -648,7 +690,16 @@ def events_figures(
     for folder in {path.parent for path in profiles}:
         with contextlib.suppress(OSError):
             folder.rmdir()
-    return suite_figures(app, echo, params, config=config, causes=causes, workers=workers)
+    return suite_figures(
+        app,
+        echo,
+        params,
+        config=config,
+        causes=causes,
+        workers=workers,
+        p50_target_ratio=p50_target_ratio,
+        p99_target_ms=p99_target_ms,
+    )
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@
 127.0.0.1:5432) and a private redis-server on a free port (FINTECH_REDIS_URL, which rxconfig.py
 turns into state_manager_mode="redis"). FINTECH_ENV=production. The same phases as
 bench_events, against the same bare echo server, alternately: 1 session p50/p99, 50 and 200
-sessions open loop p99 (the issue's <= 10 ms at 200 sessions applies here), saturation with 50.
+sessions open loop p99, saturation with 50. The issue's target here is the 1-session p50 <= 5x echo.
 """
 
 from __future__ import annotations
@@ -85,7 +85,16 @@ def main(quick: bool = False) -> None:
             meta["app_command"] = app_server.command + " (FINTECH_REDIS_URL set)"
             meta["echo_command"] = echo_server.command
     figures = events_figures(
-        app.suite, echo.suite, params, breakdown, profiles, config, workers=workers, sqlite=False
+        app.suite,
+        echo.suite,
+        params,
+        breakdown,
+        profiles,
+        config,
+        workers=workers,
+        sqlite=False,
+        p50_target_ratio=5.0,
+        p99_target_ms=None,  # the issue judges the 200-session p99 on one worker with SQLite
     )
     common.write_results(NAME, figures, meta)
 

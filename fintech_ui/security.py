@@ -11,6 +11,7 @@ import functools
 import hashlib
 import hmac
 import secrets
+import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -269,28 +270,40 @@ def decode_token(token: object, *, key: bytes, now: int | None = None) -> TokenC
     """The claims of a genuine, unexpired token, else None; the algorithm is pinned."""
     if not isinstance(token, str) or not token or len(token) > 2048:
         return None
-    options: Options = {"require": ["iss", "aud", "sub", "iat", "exp", "jti"]}
     try:
-        # The leeway tolerates workers whose clocks differ by a few seconds; with an explicit
-        # `now`, expiry is judged against it below as well.
-        payload = jwt.decode(
-            token,
-            key,
-            algorithms=[JWT_ALGORITHM],
-            options=options,
-            leeway=CLOCK_LEEWAY_SECONDS,
-            issuer=JWT_ISSUER,
-            audience=JWT_AUDIENCE,
-        )
+        claims = _verified_claims(token, key)
     except jwt.PyJWTError:
         return None
-    if now is not None and payload["exp"] <= now:
+    # Verified once, but expiry is judged on every call, against `now` when given.
+    if now is not None and claims.exp <= now:
         return None
+    if now is None and claims.exp + CLOCK_LEEWAY_SECONDS <= time.time():
+        return None
+    return claims
+
+
+@functools.lru_cache(maxsize=4096)
+def _verified_claims(token: str, key: bytes) -> TokenClaims:
+    # Every privileged event checks its session token: verifying the signature each time
+    # costs a tenth of a millisecond, the same answer for the same token and key. Only
+    # genuine tokens are remembered (a refusal raises, and exceptions are not cached); the
+    # database still decides on every call whether the session is live.
+    options: Options = {"require": ["iss", "aud", "sub", "iat", "exp", "jti"]}
+    # The leeway tolerates workers whose clocks differ by a few seconds.
+    payload = jwt.decode(
+        token,
+        key,
+        algorithms=[JWT_ALGORITHM],
+        options=options,
+        leeway=CLOCK_LEEWAY_SECONDS,
+        issuer=JWT_ISSUER,
+        audience=JWT_AUDIENCE,
+    )
     sub, jti, iat, exp = payload["sub"], payload["jti"], payload["iat"], payload["exp"]
     if not (isinstance(sub, str) and isinstance(jti, str) and type(iat) is int):
-        return None
+        raise jwt.InvalidTokenError("malformed claims")
     if type(exp) is not int:
-        return None
+        raise jwt.InvalidTokenError("malformed expiry")
     return TokenClaims(sub=sub, jti=jti, iat=iat, exp=exp)
 
 

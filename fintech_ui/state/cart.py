@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -49,6 +50,15 @@ def _row(line: carts.LineView) -> CartRow:
         price_changed=line.price_changed,
         available=line.available,
     )
+
+
+@functools.lru_cache(maxsize=512)
+def _toast(text: str, *, error: bool = False) -> rx.event.EventSpec:
+    # Building a toast compiles its JavaScript call (~0.15 ms, a tenth of a click's CPU);
+    # the same few texts recur on every click, so each is built once.
+    if error:
+        return rx.toast.error(text, duration=4000)
+    return rx.toast.success(text, duration=2500)
 
 
 def _new_checkout_key() -> str:
@@ -189,12 +199,12 @@ class CartState(rx.State):
         """One more unit of a product (from a product card: the lines are not on screen)."""
         if type(item_id) is not int:
             self.error = NOT_A_PRODUCT
-            return rx.toast.error(self.error, duration=4000)
+            return _toast(self.error, error=True)
         cart = await self._change(carts.add, rows=False, item_id=item_id, quantity=1)
         if cart is None:
-            return rx.toast.error(self.error, duration=4000)
+            return _toast(self.error, error=True)
         name = next((line.name for line in cart.lines if line.item_id == item_id), "Product")
-        return rx.toast.success(f"{name} added to your cart", duration=2500)
+        return _toast(f"{name} added to your cart")
 
     # Item ids arrive as JSON from the page. Annotated `object`, so Reflex passes them as
     # sent: `int("١٢")` or `int(" 7 ")` would otherwise turn text into some other product.

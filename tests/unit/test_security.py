@@ -540,3 +540,20 @@ def test_password_policy_names_control_characters(bad):
 
 def test_policy_error_is_a_domain_error():
     assert issubclass(PolicyError, DomainError)
+
+
+def test_a_token_verified_before_is_still_refused_once_expired():
+    key, now = b"k" * 32, int(time.time())
+    claims = TokenClaims(sub="7", jti="j-expiry", iat=now, exp=now + 60)
+    token = issue_token(claims, key=key)
+    assert decode_token(token, key=key, now=now) == claims  # verified, remembered
+    assert decode_token(token, key=key, now=now + 59) == claims
+    assert decode_token(token, key=key, now=now + 60) is None  # expiry judged on every call
+
+
+def test_a_remembered_token_does_not_verify_under_another_key():
+    claims = TokenClaims(sub="7", jti="j-key", iat=int(time.time()), exp=int(time.time()) + 60)
+    token = issue_token(claims, key=b"a" * 32)
+    assert decode_token(token, key=b"a" * 32) == claims
+    assert decode_token(token, key=b"b" * 32) is None
+    assert decode_token(token[:-2] + ("AA" if token[-2:] != "AA" else "BB"), key=b"a" * 32) is None
