@@ -12,7 +12,9 @@ to a connection without a live session (`PrivateDataMiddleware`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 import reflex as rx
@@ -48,10 +50,16 @@ async def forget_user(state: rx.State) -> None:
         forget(await state.get_state(cls))
 
 
-def _cookies(state: rx.State) -> dict[str, str]:
+def _cookies(state: rx.State) -> Mapping[str, str]:
+    return _parsed_cookies(state.router.headers.cookie or "")
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_cookies(header: str) -> Mapping[str, str]:
     # Parsed per ';' chunk as browsers send it: SimpleCookie drops the whole header when
-    # any neighbouring cookie (another app on this host) is malformed.
-    return cookie_parser(state.router.headers.cookie or "")
+    # any neighbouring cookie (another app on this host) is malformed. A tab sends the same
+    # header with every event, so each header is parsed once (callers only read the dict).
+    return MappingProxyType(cookie_parser(header))
 
 
 def session_token(state: rx.State) -> str:
