@@ -18,6 +18,7 @@ from fintech_ui.errors import DomainError
 from fintech_ui.models import Cart, CartLine, Item
 from fintech_ui.services.catalogue import get_active_item
 from fintech_ui.services.ids import stored_id
+from fintech_ui.services.prepared import Prepared
 
 MAX_QUANTITY = 50
 MAX_LINES = 100
@@ -396,15 +397,11 @@ def _touch_cart(db: Session, owner: CartOwner, now: int) -> int:
     # the cart is created at its first change.
     conn = _core(db, writes=True)
     owner_column, owner_value = _owner_key(owner)
-    touch = (
-        update(_CART_TABLE)
-        .where(owner_column == owner_value)
-        .values(updated_at=now)
-        .returning(_CARTS.id)
-    )
-    cart_id = conn.execute(touch).scalar()
-    if cart_id is not None:
-        return cart_id
+    touch = _TOUCH_BY_USER if owner_column is _CARTS.user_id else _TOUCH_BY_VISITOR
+    params = {"owner": owner_value, "now": now}
+    found = touch.first(conn, params)
+    if found is not None:
+        return found[0]
     try:
         with db.begin_nested():  # a concurrent first change may create it first
             return conn.execute(
@@ -413,7 +410,22 @@ def _touch_cart(db: Session, owner: CartOwner, now: int) -> int:
                 .returning(_CARTS.id)
             ).scalar_one()
     except IntegrityError:
-        return conn.execute(touch).scalar_one()
+        found = touch.first(conn, params)
+        assert found is not None  # the concurrent change created it
+        return found[0]
+
+
+def _touch(owner_column) -> Prepared:
+    return Prepared(
+        update(_CART_TABLE)
+        .where(owner_column == bindparam("owner"))
+        .values(updated_at=bindparam("now"))
+        .returning(_CARTS.id)
+    )
+
+
+_TOUCH_BY_USER = _touch(_CARTS.user_id)
+_TOUCH_BY_VISITOR = _touch(_CARTS.visitor_token)
 
 
 def _owner_key(owner: CartOwner):
@@ -424,23 +436,39 @@ def _owner_key(owner: CartOwner):
     raise CartError("Your cart could not be found. Reload the page.")
 
 
-_ITEM_AND_LINE = core_select(
-    _ITEMS.name,
-    _ITEMS.price_cents,
-    _ITEMS.stock,
-    core_select(_LINES.quantity)
-    .where(_LINES.cart_id == bindparam("cart_id"), _LINES.item_id == _ITEMS.id)
-    .scalar_subquery(),
-    core_select(func.count())
-    .select_from(_LINE_TABLE)
-    .where(_LINES.cart_id == bindparam("cart_id"))
-    .scalar_subquery(),
-).where(_ITEMS.id == bindparam("item_id"), _ITEMS.is_active.is_(True))
+_ITEM_AND_LINE = Prepared(
+    core_select(
+        _ITEMS.name,
+        _ITEMS.price_cents,
+        _ITEMS.stock,
+        core_select(_LINES.quantity)
+        .where(_LINES.cart_id == bindparam("cart_id"), _LINES.item_id == _ITEMS.id)
+        .scalar_subquery(),
+        core_select(func.count())
+        .select_from(_LINE_TABLE)
+        .where(_LINES.cart_id == bindparam("cart_id"))
+        .scalar_subquery(),
+    ).where(_ITEMS.id == bindparam("item_id"), _ITEMS.is_active.is_(True))
+)
+_NEW_LINE = Prepared(
+    insert(_LINE_TABLE).values(
+        cart_id=bindparam("cart_id"),
+        item_id=bindparam("item_id"),
+        quantity=bindparam("quantity"),
+        seen_price_cents=bindparam("price_cents"),
+        added_at=bindparam("now"),
+    )
+)
+_MORE_OF_LINE = Prepared(
+    update(_LINE_TABLE)
+    .where(_LINES.cart_id == bindparam("cart_id"), _LINES.item_id == bindparam("item_id"))
+    .values(quantity=_LINES.quantity + bindparam("quantity"))
+)
 
 
 def _add_line(db: Session, cart_id: int, *, item_id: int, quantity: int, now: int) -> None:
     conn = _core(db)
-    found = conn.execute(_ITEM_AND_LINE, {"cart_id": cart_id, "item_id": item_id}).first()
+    found = _ITEM_AND_LINE.first(conn, {"cart_id": cart_id, "item_id": item_id})
     if found is None:
         raise CartError("That product is not available.")
     name, price_cents, stock, in_cart, line_count = found
@@ -453,22 +481,11 @@ def _add_line(db: Session, cart_id: int, *, item_id: int, quantity: int, now: in
         raise CartError(
             f"Only {stock} units of {name} are in stock." if stock else f"{name} is out of stock."
         )
+    params = {"cart_id": cart_id, "item_id": item_id, "quantity": quantity}
     if in_cart is None:
-        conn.execute(
-            insert(_LINE_TABLE).values(
-                cart_id=cart_id,
-                item_id=item_id,
-                quantity=quantity,
-                seen_price_cents=price_cents,
-                added_at=now,
-            )
-        )
+        _NEW_LINE.rows(conn, {**params, "price_cents": price_cents, "now": now})
     else:
-        conn.execute(
-            update(_LINE_TABLE)
-            .where(_LINES.cart_id == cart_id, _LINES.item_id == item_id)
-            .values(quantity=_LINES.quantity + quantity)
-        )
+        _MORE_OF_LINE.rows(conn, params)
 
 
 _LINES_OF_CART = (
@@ -488,11 +505,11 @@ _LINES_OF_CART = (
 )
 
 
-_LINES_BY_CART_ID = _LINES_OF_CART.where(_LINES.cart_id == bindparam("cart_id"))
+_LINES_BY_CART_ID = Prepared(_LINES_OF_CART.where(_LINES.cart_id == bindparam("cart_id")))
 
 
 def _lines_of_cart(db: Session, cart_id: int) -> list[LineView]:
-    rows = _core(db).execute(_LINES_BY_CART_ID, {"cart_id": cart_id}).all()
+    rows = _LINES_BY_CART_ID.rows(_core(db), {"cart_id": cart_id})
     return _line_views(rows)
 
 

@@ -15,6 +15,7 @@ from fintech_ui.errors import DomainError
 from fintech_ui.models import AuthSession, LoginCode, User
 from fintech_ui.security import TokenClaims, decode_token, issue_device_token, issue_token
 from fintech_ui.services.ids import stored_id
+from fintech_ui.services.prepared import Prepared
 from fintech_ui.settings import Settings
 
 TOUCH_EVERY_SECONDS = 30  # refresh last_seen_at at most this often, to spare the database
@@ -145,7 +146,7 @@ def resolve_user(db: Session, token: object, *, settings: Settings, now: int) ->
     return user
 
 
-_LIVE_SESSION = (
+_LIVE_SESSION = Prepared(
     core_select(
         col(AuthSession.id),
         col(AuthSession.last_seen_at),
@@ -172,13 +173,9 @@ def _live_session_row(
     claims = decode_token(token, key=settings.secret_key, now=now)
     if claims is None:
         return None
-    row = (
-        db.connection()
-        .execute(
-            _LIVE_SESSION,
-            {"jti": claims.jti, "now": now, "idle_since": now - settings.session_idle_seconds},
-        )
-        .first()
+    row = _LIVE_SESSION.first(
+        db.connection(),
+        {"jti": claims.jti, "now": now, "idle_since": now - settings.session_idle_seconds},
     )
     if row is None:
         return None
