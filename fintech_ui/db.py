@@ -57,17 +57,24 @@ def _sqlite_begin(connection) -> None:
     # A deferred transaction that reads and then writes fails with SQLITE_BUSY when another
     # writer committed in between, and busy_timeout cannot help. Writers therefore take the
     # write lock up front (BEGIN IMMEDIATE) and queue; pure readers stay deferred.
+    # Both go straight to the driver: fixed statements, on every transaction of every click.
     options = connection.get_execution_options()
-    _sqlite_synchronous(connection, options.get("sqlite_synchronous", "FULL"))
-    connection.exec_driver_sql(f"BEGIN {options.get('sqlite_begin', 'DEFERRED')}")
+    driver = connection.connection.driver_connection
+    _sqlite_synchronous(connection, driver, options.get("sqlite_synchronous", "FULL"))
+    driver.execute(_SQLITE_BEGIN[options.get("sqlite_begin", "DEFERRED")])
 
 
-def _sqlite_synchronous(connection, level: str) -> None:
+_SQLITE_BEGIN = {"DEFERRED": "BEGIN DEFERRED", "IMMEDIATE": "BEGIN IMMEDIATE"}
+
+
+def _sqlite_synchronous(connection, driver, level: str) -> None:
     # The level is per connection and cannot change inside a transaction: set it just before
     # BEGIN, and only when this pooled connection's last transaction used another one.
     # In WAL mode NORMAL stays crash-consistent; a power cut may lose the last such commits.
     if level != "KEEP" and connection.info.get("sqlite_synchronous", "FULL") != level:
-        connection.exec_driver_sql(f"PRAGMA synchronous={level}")
+        driver.execute(
+            {"FULL": "PRAGMA synchronous=FULL", "NORMAL": "PRAGMA synchronous=NORMAL"}[level]
+        )
         connection.info["sqlite_synchronous"] = level
 
 
