@@ -70,9 +70,3 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("browser") or item.get_closest_marker("scale"):
             item.add_marker(pytest.mark.flaky(reruns=1, reruns_delay=2))
-    for item in items:
-        # Known defect, open: in the full clean-clone run (not alone, not after tests/api only)
-        # the logged-out phone scan finds a serious violation not yet diagnosed. Tracked in the
-        # closing note; remove this once found.
-        if item.nodeid.endswith("test_no_serious_or_critical_axe_violations[phone-out]"):
-            item.add_marker(pytest.mark.xfail(reason="undiagnosed in full runs only", strict=False))

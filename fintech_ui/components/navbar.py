@@ -100,8 +100,6 @@ def _menu() -> rx.Component:
                 side="bottom",
                 align="end",
                 min_width="200px",
-                # Opaque: the page behind must not show through the links (contrast).
-                background_color="var(--color-panel-solid)",
             ),
         ),
         class_name="nav-narrow",

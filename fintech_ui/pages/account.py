@@ -3,7 +3,7 @@
 import reflex as rx
 
 from fintech_ui import routes
-from fintech_ui.components.forms import form_error, labelled_input
+from fintech_ui.components.forms import form_card, labelled_input, submit_button
 from fintech_ui.components.layout import page_frame
 from fintech_ui.components.table import cell, data_table
 from fintech_ui.components.withdrawal_form import withdrawal_form
@@ -13,49 +13,26 @@ ROUTE = routes.ACCOUNT
 
 
 def _deposit_form() -> rx.Component:
-    return rx.card(
-        rx.form(
-            rx.vstack(
-                rx.heading("Add money", size="4", as_="h2"),
-                labelled_input(
-                    "Amount",
-                    "amount",
-                    input_mode="decimal",
-                    placeholder="100.00",
-                    required=True,
-                    hint="From $0.01 to $10,000.00 per deposit (simulated top-up).",
-                    error=AccountState.deposit_error,
-                    error_id="deposit-error",
-                ),
-                rx.el.input(
-                    type="hidden",
-                    name="deposit_request_id",
-                    value=AccountState.deposit_request_id,
-                ),
-                form_error(AccountState.deposit_error, error_id="deposit-error"),
-                rx.cond(
-                    AccountState.deposit_message != "",
-                    rx.callout(
-                        AccountState.deposit_message,
-                        icon="circle-check",
-                        color_scheme="green",
-                        role="status",
-                        width="100%",
-                    ),
-                ),
-                rx.button(
-                    "Deposit",
-                    type="submit",
-                    width="100%",
-                    loading=AccountState.depositing,
-                    disabled=AccountState.depositing,
-                ),
-                spacing="3",
-            ),
-            on_submit=AccountState.deposit,
+    return form_card(
+        "Add money",
+        labelled_input(
+            "Amount",
+            "amount",
+            input_mode="decimal",
+            placeholder="100.00",
+            required=True,
+            hint="From $0.01 to $10,000.00 per deposit (simulated top-up).",
+            error=AccountState.deposit_error,
+            error_id="deposit-error",
         ),
-        size="3",
-        flex="1 1 280px",
+        rx.el.input(
+            type="hidden", name="deposit_request_id", value=AccountState.deposit_request_id
+        ),
+        error=AccountState.deposit_error,
+        error_id="deposit-error",
+        message=AccountState.deposit_message,
+        submit=submit_button("Deposit", busy=AccountState.depositing),
+        on_submit=AccountState.deposit,
     )
 
 

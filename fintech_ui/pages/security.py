@@ -3,7 +3,13 @@
 import reflex as rx
 
 from fintech_ui import routes
-from fintech_ui.components.forms import form_error, labelled_input
+from fintech_ui.components.forms import (
+    form_card,
+    form_error,
+    form_message,
+    labelled_input,
+    submit_button,
+)
 from fintech_ui.components.layout import card_frame, page_frame
 from fintech_ui.components.table import cell, data_table
 from fintech_ui.security import PASSWORD_MAX, PASSWORD_MIN
@@ -12,13 +18,6 @@ from fintech_ui.state.security import ResetPasswordState, SecurityState, Session
 ROUTE = routes.ACCOUNT_SECURITY
 RESET_ROUTE = routes.RESET_PASSWORD
 POLICY_HINT = f"{PASSWORD_MIN}–{PASSWORD_MAX} characters; not a common password."
-
-
-def _success(message: rx.Var) -> rx.Component:
-    return rx.cond(
-        message != "",
-        rx.callout(message, icon="circle-check", color_scheme="green", role="status", width="100%"),
-    )
 
 
 def _new_password_fields(error: rx.Var, error_id: str) -> list[rx.Component]:
@@ -46,40 +45,29 @@ def _new_password_fields(error: rx.Var, error_id: str) -> list[rx.Component]:
 
 
 def _change_password() -> rx.Component:
-    return rx.card(
-        rx.form(
-            rx.vstack(
-                rx.heading("Change password", size="4", as_="h2"),
-                # The browser's password manager pairs the new password with this account.
-                labelled_input(
-                    "Current password",
-                    "current_password",
-                    type_="password",
-                    auto_complete="current-password",
-                    required=True,
-                    error=SecurityState.password_error,
-                    error_id="password-error",
-                ),
-                *_new_password_fields(SecurityState.password_error, "password-error"),
-                form_error(SecurityState.password_error, error_id="password-error"),
-                _success(SecurityState.password_message),
-                rx.text(
-                    "Every other browser and API token of yours is logged out; this one stays.",
-                    size="1",
-                    color_scheme="gray",
-                ),
-                rx.button(
-                    "Change password",
-                    type="submit",
-                    width="100%",
-                    loading=SecurityState.changing,
-                    disabled=SecurityState.changing,
-                ),
-                spacing="3",
-            ),
-            on_submit=SecurityState.change_password,
+    return form_card(
+        "Change password",
+        # The browser's password manager pairs the new password with this account.
+        labelled_input(
+            "Current password",
+            "current_password",
+            type_="password",
+            auto_complete="current-password",
+            required=True,
+            error=SecurityState.password_error,
+            error_id="password-error",
         ),
-        size="3",
+        *_new_password_fields(SecurityState.password_error, "password-error"),
+        error=SecurityState.password_error,
+        error_id="password-error",
+        message=SecurityState.password_message,
+        note=rx.text(
+            "Every other browser and API token of yours is logged out; this one stays.",
+            size="1",
+            color_scheme="gray",
+        ),
+        submit=submit_button("Change password", busy=SecurityState.changing),
+        on_submit=SecurityState.change_password,
         flex="1 1 300px",
         max_width="32rem",
     )
@@ -132,7 +120,7 @@ def _active_sessions() -> rx.Component:
             wrap="wrap",
             spacing="3",
         ),
-        _success(SecurityState.sessions_message),
+        form_message(SecurityState.sessions_message),
         data_table(
             ["Kind", "Address", "Started", "Last seen", "Action"],
             SecurityState.sessions,
@@ -187,14 +175,7 @@ def reset_password_page() -> rx.Component:
                 rx.vstack(
                     *_new_password_fields(ResetPasswordState.reset_error, "reset-error"),
                     form_error(ResetPasswordState.reset_error, error_id="reset-error"),
-                    rx.button(
-                        "Set password",
-                        type="submit",
-                        size="3",
-                        width="100%",
-                        loading=ResetPasswordState.setting,
-                        disabled=ResetPasswordState.setting,
-                    ),
+                    submit_button("Set password", busy=ResetPasswordState.setting, size="3"),
                     spacing="3",
                     width="100%",
                 ),

@@ -82,6 +82,49 @@ def _view(entry: LedgerEntry, *, replayed: bool) -> DepositView:
     )
 
 
+def _move(
+    db: Session,
+    *,
+    user_id: int,
+    kind: str,
+    amount_cents: int,
+    now: int,
+    order_id: int | None = None,
+    sale_id: int | None = None,
+    withdrawal_id: int | None = None,
+    idempotency_key: str | None = None,
+) -> LedgerEntry | None:
+    """Change the balance by `amount_cents` and append the entry that says so, in the caller's
+    transaction, so the balance stays the ledger's sum.
+
+    A debit (negative amount) is one conditional UPDATE: it takes the money only if the balance
+    covers it, so two racing debits can never overdraw; None (nothing changed) when it does not.
+    A credit needs the account row (deposit creates it, a sale locks it first): one that
+    updates no row raises instead of recording money the balance does not hold.
+    """
+    moved = update(Account).where(col(Account.user_id) == user_id)
+    if amount_cents < 0:
+        moved = moved.where(col(Account.balance_cents) >= -amount_cents)
+    if db.exec(moved.values(balance_cents=Account.balance_cents + amount_cents)).rowcount != 1:
+        if amount_cents < 0:
+            return None
+        raise LookupError(f"no account row for user {user_id}")
+    entry = LedgerEntry(
+        user_id=user_id,
+        kind=kind,
+        amount_cents=amount_cents,
+        balance_after_cents=balance_cents(db, user_id=user_id),
+        order_id=order_id,
+        sale_id=sale_id,
+        withdrawal_id=withdrawal_id,
+        idempotency_key=idempotency_key,
+        created_at=now,
+    )
+    db.add(entry)
+    db.flush()
+    return entry
+
+
 def deposit(
     db: Session, *, user_id: int, amount_cents: int, idempotency_key: str, now: int
 ) -> DepositView:
@@ -106,21 +149,15 @@ def deposit(
         if earlier.kind != "deposit" or earlier.amount_cents != amount_cents:
             raise DepositKeyReused("This deposit key was already used for another amount.")
         return _view(earlier, replayed=True)
-    db.exec(
-        update(Account)
-        .where(col(Account.user_id) == user_id)
-        .values(balance_cents=Account.balance_cents + amount_cents)
-    )
-    entry = LedgerEntry(
+    entry = _move(
+        db,
         user_id=user_id,
         kind="deposit",
         amount_cents=amount_cents,
-        balance_after_cents=balance_cents(db, user_id=user_id),
-        created_at=now,
+        now=now,
         idempotency_key=idempotency_key,
     )
-    db.add(entry)
-    db.flush()
+    assert entry is not None  # a credit raises rather than answer None
     return _view(entry, replayed=False)
 
 
@@ -128,23 +165,9 @@ def debit_for_order(
     db: Session, *, user_id: int, amount_cents: int, order_id: int, now: int
 ) -> LedgerEntry | None:
     """Take the money for an order, or None (and nothing changed) when the balance is short."""
-    debited = db.exec(
-        update(Account)
-        .where(col(Account.user_id) == user_id, col(Account.balance_cents) >= amount_cents)
-        .values(balance_cents=Account.balance_cents - amount_cents)
+    return _move(
+        db, user_id=user_id, kind="purchase", amount_cents=-amount_cents, now=now, order_id=order_id
     )
-    if debited.rowcount != 1:
-        return None
-    entry = LedgerEntry(
-        user_id=user_id,
-        kind="purchase",
-        amount_cents=-amount_cents,
-        balance_after_cents=balance_cents(db, user_id=user_id),
-        order_id=order_id,
-        created_at=now,
-    )
-    db.add(entry)
-    return entry
 
 
 def statement(db: Session, *, user_id: int, limit: int = 500) -> list[LedgerEntry]:
@@ -247,21 +270,10 @@ def credit_for_sale(
     db: Session, *, user_id: int, amount_cents: int, sale_id: int, now: int
 ) -> LedgerEntry:
     """Pay the proceeds of a sale into the balance and record it."""
-    db.exec(
-        update(Account)
-        .where(col(Account.user_id) == user_id)
-        .values(balance_cents=Account.balance_cents + amount_cents)
+    entry = _move(
+        db, user_id=user_id, kind="sale", amount_cents=amount_cents, now=now, sale_id=sale_id
     )
-    entry = LedgerEntry(
-        user_id=user_id,
-        kind="sale",
-        amount_cents=amount_cents,
-        balance_after_cents=balance_cents(db, user_id=user_id),
-        sale_id=sale_id,
-        created_at=now,
-    )
-    db.add(entry)
-    db.flush()
+    assert entry is not None  # a credit raises rather than answer None
     return entry
 
 
@@ -269,21 +281,11 @@ def debit_for_withdrawal(
     db: Session, *, user_id: int, amount_cents: int, withdrawal_id: int, now: int
 ) -> LedgerEntry | None:
     """Take a withdrawal from the balance, or None (nothing changed) when the balance is short."""
-    debited = db.exec(
-        update(Account)
-        .where(col(Account.user_id) == user_id, col(Account.balance_cents) >= amount_cents)
-        .values(balance_cents=Account.balance_cents - amount_cents)
-    )
-    if debited.rowcount != 1:
-        return None
-    entry = LedgerEntry(
+    return _move(
+        db,
         user_id=user_id,
         kind="withdrawal",
         amount_cents=-amount_cents,
-        balance_after_cents=balance_cents(db, user_id=user_id),
+        now=now,
         withdrawal_id=withdrawal_id,
-        created_at=now,
     )
-    db.add(entry)
-    db.flush()
-    return entry

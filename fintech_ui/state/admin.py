@@ -9,7 +9,7 @@ it shows. Vars never prove anything: any handler can be called by name with any 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import reflex as rx
 
@@ -53,6 +53,65 @@ async def refused(state: rx.State, action: str, payload: object) -> bool:
     except NotAuthorized:
         return True
     return False
+
+
+class AdminSection(rx.State, mixin=True):
+    """What every back-office section shares: `load`, and refusing as one.
+
+    A section defines `_refresh` (ask its use case through `admin_call`, set its rows) and
+    `_deny` (clear all it shows, say DENIED). Every handler still asks who is calling: the
+    role is re-read by the use case on each call, never taken from a var.
+    """
+
+    error: str = ""
+
+    async def _refresh(self) -> None:
+        raise NotImplementedError
+
+    def _deny(self) -> None:
+        raise NotImplementedError
+
+    async def _refresh_or_deny(self) -> bool:
+        """Refresh the list; False, and nothing shown, for anyone but an administrator."""
+        try:
+            await self._refresh()
+        except NotAuthorized:
+            self._deny()
+            return False
+        return True
+
+    async def _deny_if_refused(self, action: str, payload: object) -> bool:
+        """For a malformed payload: True, audited and cleared, when the caller is no
+        administrator (an administrator's typo is not logged as an attack)."""
+        if await refused(self, action, payload):
+            self._deny()
+            return True
+        return False
+
+    @rx.event
+    async def load(self):
+        """Open the section: its newest rows, with the current search or filters."""
+        if await self._refresh_or_deny():
+            self.error = ""
+
+
+class AdminSearchSection(AdminSection, mixin=True):
+    """A section whose list has a search box: `search_for`, with the section's own action
+    name for the audit log and its longest accepted text."""
+
+    SEARCH_ACTION: ClassVar[str]
+    SEARCH_MAX: ClassVar[int]
+
+    search: str = ""
+
+    @rx.event
+    async def search_for(self, value):
+        """Show the rows that contain the text."""
+        if not isinstance(value, str) or len(value) > self.SEARCH_MAX:
+            await self._deny_if_refused(self.SEARCH_ACTION, value)
+            return
+        self.search = value
+        await self._refresh_or_deny()
 
 
 @private(lambda state: state.reset())

@@ -9,8 +9,7 @@ import reflex as rx
 from fintech_ui.db import now
 from fintech_ui.money import format_cents
 from fintech_ui.services import analytics
-from fintech_ui.services.admin_access import NotAuthorized
-from fintech_ui.state.admin import DENIED, admin_call, refused
+from fintech_ui.state.admin import DENIED, AdminSection, admin_call
 from fintech_ui.state.session import private
 
 
@@ -35,12 +34,11 @@ def _summary(points: tuple[analytics.Point, ...], describe) -> str:
 
 
 @private(lambda state: state.reset())
-class AdminAnalyticsState(rx.State):
+class AdminAnalyticsState(AdminSection, rx.State):
     """The analytics section: chart data and their text alternatives."""
 
     days: int = 30
     window: str = "30"  # the period control's value
-    error: str = ""
     sales: list[dict[str, Any]] = []
     sales_text: str = ""
     categories: list[dict[str, Any]] = []
@@ -54,7 +52,8 @@ class AdminAnalyticsState(rx.State):
     flows: list[dict[str, Any]] = []
     flows_text: str = ""
 
-    def _clear(self) -> None:
+    def _deny(self) -> None:
+        self.error = DENIED
         self.sales, self.categories, self.top = [], [], []
         self.investors, self.balances, self.flows = [], [], []
         self.sales_text = self.categories_text = self.top_text = ""
@@ -109,25 +108,11 @@ class AdminAnalyticsState(rx.State):
             lambda p: f"week of {p.label}: in {format_cents(p.value)}, out {format_cents(p.other)}",
         )
 
-    async def _load(self) -> None:
-        try:
-            await self._refresh()
-        except NotAuthorized:
-            self._clear()
-            self.error = DENIED
-
-    @rx.event
-    async def load(self):
-        """Every chart over the chosen window."""
-        await self._load()
-
     @rx.event
     async def choose_days(self, value):
         """Show the last 30, 90 or 365 days."""
         if not isinstance(value, str) or value not in ("30", "90", "365"):
-            if await refused(self, "analytics.days", value):
-                self._clear()
-                self.error = DENIED
+            await self._deny_if_refused("analytics.days", value)
             return
         self.days, self.window = int(value), value
-        await self._load()
+        await self._refresh_or_deny()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import ClassVar
 
 import reflex as rx
 
 from fintech_ui.services import admin_audit
 from fintech_ui.services.admin_access import NotAuthorized
-from fintech_ui.state.admin import DENIED, admin_call, refused
+from fintech_ui.state.admin import DENIED, AdminSearchSection, admin_call
 from fintech_ui.state.session import private
 
 
@@ -27,12 +28,16 @@ class AuditLine:
 
 
 @private(lambda state: state.reset())
-class AdminAuditState(rx.State):
+class AdminAuditState(AdminSearchSection, rx.State):
     """The audit log section."""
 
-    search: str = ""
+    SEARCH_ACTION: ClassVar[str] = "audit.search"
+    SEARCH_MAX: ClassVar[int] = 64
+
     rows: list[AuditLine] = []
-    error: str = ""
+
+    def _deny(self) -> None:
+        self.rows, self.error = [], DENIED
 
     async def _refresh(self) -> None:
         views = await admin_call(
@@ -45,32 +50,11 @@ class AdminAuditState(rx.State):
         self.error = ""
 
     @rx.event
-    async def load(self):
-        """The newest entries."""
-        try:
-            await self._refresh()
-        except NotAuthorized:
-            self.rows, self.error = [], DENIED
-
-    @rx.event
-    async def search_for(self, value):
-        """Entries whose actor, action or target contain the text."""
-        if not isinstance(value, str) or len(value) > 64:
-            if await refused(self, "audit.search", value):
-                self.rows, self.error = [], DENIED
-            return
-        self.search = value
-        try:
-            await self._refresh()
-        except NotAuthorized:
-            self.rows, self.error = [], DENIED
-
-    @rx.event
     async def download_csv(self):
         """The whole log as CSV, built on a worker thread."""
         try:
             text = await admin_call(self, "audit.export", None, admin_audit.export)
         except NotAuthorized:
-            self.rows, self.error = [], DENIED
+            self._deny()
             return None
         return rx.download(data=text, filename="fintech-audit-log.csv", mime_type="text/csv")

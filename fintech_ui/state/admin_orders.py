@@ -11,7 +11,7 @@ from fintech_ui.errors import DomainError
 from fintech_ui.money import format_cents
 from fintech_ui.services import admin_orders
 from fintech_ui.services.admin_access import NotAuthorized
-from fintech_ui.state.admin import DENIED, admin_call, refused
+from fintech_ui.state.admin import DENIED, AdminSection, admin_call
 from fintech_ui.state.session import private
 
 FILTERS = ("date_from", "date_to", "username", "product")
@@ -40,13 +40,12 @@ class AdminOrderLine:
 
 
 @private(lambda state: state.reset())
-class AdminOrdersState(rx.State):
+class AdminOrdersState(AdminSection, rx.State):
     """The orders section."""
 
     filters: dict[str, str] = {name: "" for name in FILTERS}
     rows: list[AdminOrderRow] = []
     filter_errors: dict[str, str] = {}
-    error: str = ""
     detail_id: int = 0
     detail_title: str = ""
     detail_total: str = ""
@@ -70,41 +69,25 @@ class AdminOrdersState(rx.State):
         ]
 
     @rx.event
-    async def load(self):
-        """List the newest orders with the current filters."""
-        try:
-            await self._refresh()
-        except NotAuthorized:
-            self._deny()
-
-    @rx.event
     async def apply_filters(self, form_data):
         """Filter by date (from/to, YYYY-MM-DD), by user and by product."""
-        if not isinstance(form_data, Mapping):  # a dict, or Reflex's FormData
-            if await refused(self, "orders.filter", form_data):
-                self._deny()
-                return
-            self.error = "The filters were not understood. Reload the page."
-            return
-        values = {name: form_data.get(name, "") for name in FILTERS}
-        if not all(isinstance(v, str) and len(v) <= 120 for v in values.values()):
-            if await refused(self, "orders.filter", form_data):
-                self._deny()
-                return
-            self.error = "The filters were not understood. Reload the page."
+        values = (
+            {name: form_data.get(name, "") for name in FILTERS}
+            if isinstance(form_data, Mapping)  # a dict, or Reflex's FormData
+            else None
+        )
+        if values is None or not all(isinstance(v, str) and len(v) <= 120 for v in values.values()):
+            if not await self._deny_if_refused("orders.filter", form_data):
+                self.error = "The filters were not understood. Reload the page."
             return
         self.filters = values
-        try:
-            await self._refresh()
-        except NotAuthorized:
-            self._deny()
+        await self._refresh_or_deny()
 
     @rx.event
     async def show(self, order_id):
         """Open one order's detail."""
         if type(order_id) is not int:
-            if await refused(self, "orders.detail", order_id):
-                self._deny()
+            await self._deny_if_refused("orders.detail", order_id)
             return
         try:
             view = await admin_call(
@@ -133,7 +116,6 @@ class AdminOrdersState(rx.State):
     @rx.event
     async def close_detail(self):
         """Back to the list."""
-        if await refused(self, "orders.close", None):
-            self._deny()
+        if await self._deny_if_refused("orders.close", None):
             return
         self.detail_id, self.detail_lines = 0, []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Mapping
+from typing import ClassVar
 
 import reflex as rx
 
@@ -12,8 +13,8 @@ from fintech_ui.db import now
 from fintech_ui.errors import DomainError
 from fintech_ui.money import decimal_string, format_cents
 from fintech_ui.services import admin_products as products
-from fintech_ui.services.admin_access import NotAuthorized, require_admin
-from fintech_ui.state.admin import DENIED, admin_call, refused
+from fintech_ui.services.admin_access import NotAuthorized
+from fintech_ui.state.admin import DENIED, AdminSearchSection, admin_call
 from fintech_ui.state.session import private
 
 FORM_FIELDS = ("sku", "name", "category", "price", "stock", "description", "risk", "reason")
@@ -53,10 +54,12 @@ def _empty_form() -> dict[str, str]:
 
 
 @private(lambda state: state.reset())
-class AdminProductsState(rx.State):
+class AdminProductsState(AdminSearchSection, rx.State):
     """The products section: what the list shows and what the form holds."""
 
-    search: str = ""
+    SEARCH_ACTION: ClassVar[str] = "products.search"
+    SEARCH_MAX: ClassVar[int] = 120
+
     rows: list[AdminProductRow] = []
     editing: bool = False
     editing_id: int = 0
@@ -66,7 +69,6 @@ class AdminProductsState(rx.State):
     active: bool = True
     field_errors: dict[str, str] = {}
     message: str = ""
-    error: str = ""
     stock_moves: list[str] = []
 
     def _deny(self) -> None:
@@ -80,34 +82,9 @@ class AdminProductsState(rx.State):
         self.rows = [_row(view) for view in views]
 
     @rx.event
-    async def load(self):
-        """List the products (the first page, by name)."""
-        try:
-            await self._refresh()
-            self.error = ""
-        except NotAuthorized:
-            self._deny()
-
-    @rx.event
-    async def search_for(self, value):
-        """Show the products whose name or SKU contains the text."""
-        if not isinstance(value, str) or len(value) > 120:
-            if await refused(self, "products.search", value):
-                self._deny()
-            return
-        self.search = value
-        try:
-            await self._refresh()
-        except NotAuthorized:
-            self._deny()
-
-    @rx.event
     async def new_product(self):
         """An empty form for a new product."""
-        try:
-            await admin_call(self, "products.new", None, require_admin)
-        except NotAuthorized:
-            self._deny()
+        if await self._deny_if_refused("products.new", None):
             return
         self.editing, self.editing_id, self.sku_locked = True, 0, False
         self.form_key += 1
@@ -118,8 +95,7 @@ class AdminProductsState(rx.State):
     async def edit(self, item_id):
         """Fill the form with one product's current values and its stock history."""
         if type(item_id) is not int:
-            if await refused(self, "products.edit", item_id):
-                self._deny()
+            await self._deny_if_refused("products.edit", item_id)
             return
         try:
             view = await admin_call(
@@ -156,16 +132,13 @@ class AdminProductsState(rx.State):
     @rx.event
     async def set_active(self, value):
         """The Active switch of the form (saved with the form)."""
-        if await refused(self, "products.set_active", value):
-            self._deny()
-        elif type(value) is bool:
+        if not await self._deny_if_refused("products.set_active", value) and type(value) is bool:
             self.active = value
 
     @rx.event
     async def cancel(self):
         """Close the form without saving."""
-        if await refused(self, "products.cancel", None):
-            self._deny()
+        if await self._deny_if_refused("products.cancel", None):
             return
         self.editing, self.field_errors, self.error = False, {}, ""
 
@@ -210,8 +183,7 @@ class AdminProductsState(rx.State):
     async def remove(self, item_id):
         """Delete a product nobody bought, or deactivate one that has orders."""
         if type(item_id) is not int:
-            if await refused(self, "products.remove", item_id):
-                self._deny()
+            await self._deny_if_refused("products.remove", item_id)
             return
         try:
             outcome = await admin_call(

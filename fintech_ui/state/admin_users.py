@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import ClassVar
 
 import reflex as rx
 
@@ -12,7 +13,7 @@ from fintech_ui.errors import DomainError
 from fintech_ui.money import format_cents
 from fintech_ui.services import admin_users
 from fintech_ui.services.admin_access import NotAuthorized
-from fintech_ui.state.admin import DENIED, admin_call, refused
+from fintech_ui.state.admin import DENIED, AdminSearchSection, admin_call
 from fintech_ui.state.session import private
 
 
@@ -46,13 +47,14 @@ def _row(view: admin_users.AdminUser) -> AdminUserRow:
 
 
 @private(lambda state: state.reset())
-class AdminUsersState(rx.State):
+class AdminUsersState(AdminSearchSection, rx.State):
     """The users section."""
 
-    search: str = ""
+    SEARCH_ACTION: ClassVar[str] = "users.search"
+    SEARCH_MAX: ClassVar[int] = 64
+
     rows: list[AdminUserRow] = []
     message: str = ""
-    error: str = ""
 
     def _deny(self) -> None:
         self.rows, self.message, self.error = [], "", DENIED
@@ -64,33 +66,10 @@ class AdminUsersState(rx.State):
         self.rows = [_row(view) for view in views]
 
     @rx.event
-    async def load(self):
-        """List the newest users."""
-        try:
-            await self._refresh()
-            self.error = ""
-        except NotAuthorized:
-            self._deny()
-
-    @rx.event
-    async def search_for(self, value):
-        """Show the users whose name contains the text."""
-        if not isinstance(value, str) or len(value) > 64:
-            if await refused(self, "users.search", value):
-                self._deny()
-            return
-        self.search = value
-        try:
-            await self._refresh()
-        except NotAuthorized:
-            self._deny()
-
-    @rx.event
     async def set_active(self, user_id, active):
         """Enable a user, or disable them and end all their sessions at once."""
         if type(user_id) is not int or type(active) is not bool:
-            if await refused(self, "users.set_active", [user_id, active]):
-                self._deny()
+            await self._deny_if_refused("users.set_active", [user_id, active])
             return
         try:
             view = await admin_call(

@@ -1,13 +1,15 @@
 """Helpers and hostile inputs shared by the log-in, registration, session and log-out
-state tests (tests/state/test_{login,register,session,logout}_state.py)."""
+state tests (tests/state/test_{login,register,auth_forms,session,logout}_state.py)."""
 
 from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 import reflex as rx
 from sqlalchemy import func
 from sqlmodel import select
@@ -18,6 +20,7 @@ from fintech_ui.models import AuthSession, LoginCode, LoginFailure, User
 from fintech_ui.security import username_key
 from fintech_ui.services.sessions import redeem_login_code, resolve_session
 from fintech_ui.settings import get_settings
+from fintech_ui.state.auth import AuthState
 
 
 def login_code_in(spec: object) -> str:
@@ -152,6 +155,34 @@ REGISTER_PAYLOADS: dict[str, object] = {
     "password 10k chars": _registration(password=LONG_10K),
     "password 1M chars": _registration(password=LONG_1M),
 }
+
+
+@dataclass(frozen=True)
+class AuthForm:
+    """One of AuthState's two forms: its handler, its page, the var holding its message, and
+    the junk a websocket client could send it."""
+
+    name: str
+    url: str
+    error_var: str
+    payloads: dict[str, object]
+
+    @property
+    def handler(self):
+        """The event handler, e.g. AuthState.log_in."""
+        return getattr(AuthState, self.name)
+
+
+AUTH_FORMS = (
+    AuthForm("log_in", "/login", "login_error", LOGIN_PAYLOADS),
+    AuthForm("register", "/register", "register_error", REGISTER_PAYLOADS),
+)
+# (form, form_data) for every form and every malformed payload, named "log_in-int" etc.
+MALFORMED_SUBMISSIONS = [
+    pytest.param(form, form_data, id=f"{form.name}-{label}")
+    for form in AUTH_FORMS
+    for label, form_data in form.payloads.items()
+]
 
 
 HOSTILE_COOKIES = [

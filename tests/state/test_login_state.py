@@ -1,8 +1,8 @@
 """AuthState.log_in, called directly with what a browser (or an attacker) could send.
 
-Any public handler can be invoked over the websocket by name with any JSON payload, so the
-log-in form is fed every shape of junk and must answer with a message and write nothing,
-while a real log-in must open exactly one session and one login code."""
+Any public handler can be invoked over the websocket by name with any JSON payload; a real
+log-in must open exactly one session and one login code. (Malformed form payloads:
+test_auth_forms_state.py, for both forms.)"""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from urllib.parse import quote
 import pytest
 from auth_helpers import (
     COOKIE_ENDPOINT_WITH_CODE,
-    LOGIN_PAYLOADS,
     count,
     failures,
     login_code_in,
@@ -29,30 +28,6 @@ from fintech_ui.models import AuthSession, User
 from fintech_ui.security import username_key
 from fintech_ui.services.accounts import INVALID_LOGIN, disable_user
 from fintech_ui.state.auth import AuthState
-from fintech_ui.state.forms import INVALID_FORM
-
-# -------------------------------------------------------------------- log_in: junk
-
-
-@pytest.mark.parametrize("form_data", LOGIN_PAYLOADS.values(), ids=LOGIN_PAYLOADS.keys())
-def test_log_in_with_malformed_form_says_form_not_understood(make_state, handle, form_data):
-    state = make_state(AuthState, url="/login")
-    handle(state, AuthState.log_in, form_data=form_data)
-    assert state.login_error == INVALID_FORM
-
-
-@pytest.mark.parametrize("form_data", LOGIN_PAYLOADS.values(), ids=LOGIN_PAYLOADS.keys())
-def test_log_in_with_malformed_form_writes_no_user_session_or_code(make_state, handle, form_data):
-    state = make_state(AuthState, url="/login")
-    before = table_counts()
-    handle(state, AuthState.log_in, form_data=form_data)
-    assert table_counts() == before
-
-
-@pytest.mark.parametrize("form_data", LOGIN_PAYLOADS.values(), ids=LOGIN_PAYLOADS.keys())
-def test_log_in_with_malformed_form_returns_no_navigation(make_state, handle, form_data):
-    state = make_state(AuthState, url="/login")
-    assert handle(state, AuthState.log_in, form_data=form_data) is None
 
 
 def test_log_in_with_right_credentials_and_extra_is_admin_key_opens_no_session(

@@ -1,8 +1,7 @@
 """AuthState.register, called directly with what a browser (or an attacker) could send.
 
-The registration form is fed every shape of junk and must answer with a message and write
-nothing; a refusal explains the rule; a real registration opens exactly one user, one
-session and one login code."""
+A refusal explains the rule; a real registration opens exactly one user, one session and
+one login code. (Malformed form payloads: test_auth_forms_state.py, for both forms.)"""
 
 from __future__ import annotations
 
@@ -11,7 +10,6 @@ from collections.abc import Callable
 import pytest
 from auth_helpers import (
     COOKIE_ENDPOINT_WITH_CODE,
-    REGISTER_PAYLOADS,
     STRONG_PASSWORD,
     _registration,
     count,
@@ -31,31 +29,6 @@ from fintech_ui.models import AuthSession, User
 from fintech_ui.security import username_key
 from fintech_ui.services.accounts import USERNAME_TAKEN
 from fintech_ui.state.auth import AuthState
-from fintech_ui.state.forms import INVALID_FORM
-
-# ------------------------------------------------------------------ register: junk
-
-
-@pytest.mark.parametrize("form_data", REGISTER_PAYLOADS.values(), ids=REGISTER_PAYLOADS.keys())
-def test_register_with_malformed_form_says_form_not_understood(make_state, handle, form_data):
-    state = make_state(AuthState, url="/register")
-    handle(state, AuthState.register, form_data=form_data)
-    assert state.register_error == INVALID_FORM
-
-
-@pytest.mark.parametrize("form_data", REGISTER_PAYLOADS.values(), ids=REGISTER_PAYLOADS.keys())
-def test_register_with_malformed_form_writes_no_user_session_or_code(make_state, handle, form_data):
-    state = make_state(AuthState, url="/register")
-    before = table_counts()
-    handle(state, AuthState.register, form_data=form_data)
-    assert table_counts() == before
-
-
-@pytest.mark.parametrize("form_data", REGISTER_PAYLOADS.values(), ids=REGISTER_PAYLOADS.keys())
-def test_register_with_malformed_form_returns_no_navigation(make_state, handle, form_data):
-    state = make_state(AuthState, url="/register")
-    assert handle(state, AuthState.register, form_data=form_data) is None
-
 
 # ------------------------------------------------------------- register: refusals
 
