@@ -276,33 +276,22 @@ def value_series(
     for kind, day, value in db.execute(DAILY_HOLDINGS_SQL, params).all():
         (closes if kind == "c" else steps)[int(day)] = int(value)
     cash_days = {int(day): int(cents) for day, cents in db.execute(DAILY_CASH_SQL, params).all()}
-    cash_by_day, held_by_day = [], []
+    points = []
     cash, tail = cash_days.get(start_day - 1, 0), 0
-    for day in range(start_day, end_day):  # one step per day of aggregated figures
+    for day in range(start_day, end_day + 1):  # one step per day of aggregated figures
         cash = cash_days.get(day, cash)
         tail += steps.get(day, 0)
-        cash_by_day.append(cash)
-        held_by_day.append(closes.get(day, 0) + tail)
-    cash_by_day.append(cash_now)  # today: at this moment
-    held_by_day.append(holdings_now)
-    # Leave out the days before the account had any money or holdings.
-    first = next(
-        (i for i, (c, h) in enumerate(zip(cash_by_day, held_by_day, strict=True)) if c + h),
-        len(cash_by_day) - 1,
-    )
-    date, one_day = _EPOCH + dt.timedelta(days=start_day + first), dt.timedelta(days=1)
-    points = []
-    for cash, held in zip(cash_by_day[first:], held_by_day[first:], strict=True):
+        held = closes.get(day, 0) + tail
+        if day == end_day:
+            cash, held = cash_now, holdings_now
         points.append(
             ValuePoint(
-                date=date.isoformat(),
-                cash_cents=cash,
-                holdings_cents=held,
-                total_cents=cash + held,
+                date=_date(day), cash_cents=cash, holdings_cents=held, total_cents=cash + held
             )
         )
-        date += one_day
-    return tuple(points)
+    # Leave out the days before the account had any money or holdings.
+    first = next((i for i, p in enumerate(points) if p.total_cents), len(points) - 1)
+    return tuple(points[first:])
 
 
 def _daily_flows(db: Session, *, user_id: int, now: int) -> dict[int, dict[str, int]]:
