@@ -1,9 +1,14 @@
 """What an investor owns, what it is worth and how it got there: the portfolio read model.
 
-Everything is aggregated in SQL (positions, daily values, monthly flows); Python only turns the
-aggregated rows (at most one per product, per day or per month) into views. Costs follow the
-average-cost method: a sale takes its units' share of the position's cost
+Everything is aggregated in SQL (positions, daily values, money in and out per day); Python
+only turns the aggregated rows (at most one per product, or per day and kind) into views. Costs
+follow the average-cost method: a sale takes its units' share of the position's cost
 (`trading.cost_basis`), so what remains is the cost of the units still held.
+
+The daily value is the one heavy statement: units x close for every day a product was held
+(for an active investor, tens of thousands of product-days). Measured on SQLite with the bench's
+year (bench/bench_portfolio.py), most of its time is that join and the sort that sums it per day;
+fetching the closes to sum them in Python was slower than letting SQLite sort them.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import itertools
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import TextClause, text
+from sqlalchemy import text
 from sqlmodel import Session
 
 from fintech_ui.money import decimal_string
@@ -146,8 +151,11 @@ _INTERVALS = """
 
 # Holdings at each day's close, in one statement (the intervals computed once):
 #  "c" rows: per day, units x the day's close (a close is the point at 23:59:59 UTC: at most one
-#            per product and day, written by the seed and by prices.set_price);
+#            per product and day, written by the seed and by prices.set_price), grouped by the
+#            close's own time: the same groups as by day, without a division per product-day;
 #  "s" rows: +/- steps valuing the days after a product's last close at its current price.
+# `lastc` is MATERIALIZED so that each product's last close is looked up once: PostgreSQL
+# otherwise inlines it into `tail` and runs the subquery three times per interval.
 DAILY_HOLDINGS_SQL = text(
     "WITH"  # noqa: S608  (constant SQL pieces, no user input)
     + _INTERVALS
@@ -157,8 +165,8 @@ DAILY_HOLDINGS_SQL = text(
         FROM held h JOIN price_points p
           ON p.item_id = h.item_id AND p.at >= h.d0 * 86400 AND p.at < h.d1 * 86400
         WHERE p.at % 86400 = 86399
-        GROUP BY p.at / 86400
-    ), lastc AS (
+        GROUP BY p.at
+    ), lastc AS MATERIALIZED (
         SELECT h.item_id, (
             SELECT MAX(p.at) FROM price_points p
             WHERE p.item_id = h.item_id AND p.at % 86400 = 86399
@@ -194,27 +202,18 @@ DAILY_CASH_SQL = text(
     """
 )
 
-# Deposits minus withdrawals per day: money that came from outside, not performance.
-DAILY_EXTERNAL_SQL = text(
+# Money in and out per day and kind since the window's start: deposits and withdrawals are the
+# external flows the return leaves out, and the months' bars add the days up.
+DAILY_FLOWS_SQL = text(
     """
-    SELECT created_at / 86400, SUM(amount_cents) FROM ledger_entries
-    WHERE user_id = :user_id AND created_at >= :start_ts AND kind IN ('deposit', 'withdrawal')
-    GROUP BY created_at / 86400
+    SELECT created_at / 86400, kind, SUM(amount_cents) FROM ledger_entries
+    WHERE user_id = :user_id AND created_at >= :start_ts
+    GROUP BY created_at / 86400, kind
     """
 )
 
-_MONTH = {
-    "sqlite": "strftime('%Y-%m', created_at, 'unixepoch')",
-    "postgresql": "to_char(to_timestamp(created_at) AT TIME ZONE 'UTC', 'YYYY-MM')",
-}
-
-
-def _flows_sql(dialect: str) -> TextClause:
-    month = _MONTH.get(dialect, _MONTH["postgresql"])
-    return text(
-        f"SELECT {month} AS month, kind, SUM(amount_cents) FROM ledger_entries "  # noqa: S608
-        "WHERE user_id = :user_id AND created_at >= :since GROUP BY 1, kind ORDER BY 1"
-    )
+_EPOCH = dt.date(1970, 1, 1)
+_EXTERNAL = ("deposit", "withdrawal")
 
 
 def _pct(part: int, whole: int) -> float | None:
@@ -222,7 +221,7 @@ def _pct(part: int, whole: int) -> float | None:
 
 
 def _date(day: int) -> str:
-    return dt.datetime.fromtimestamp(day * DAY, dt.UTC).strftime("%Y-%m-%d")
+    return (_EPOCH + dt.timedelta(days=day)).isoformat()
 
 
 def holdings(db: Session, *, user_id: int) -> tuple[HoldingView, ...]:
@@ -260,27 +259,23 @@ def _allocation(rows: tuple[HoldingView, ...]) -> tuple[AllocationSlice, ...]:
     )
 
 
-def _by_day(db: Session, sql: TextClause, params: dict[str, int]) -> dict[int, int]:
-    return {int(day): int(value) for day, value in db.execute(sql, params).all()}
+def _window(now: int) -> dict[str, int]:
+    end_day = now // DAY
+    start_day = end_day - YEAR_DAYS
+    return {"start_day": start_day, "end_day": end_day, "start_ts": start_day * DAY}
 
 
 def value_series(
     db: Session, *, user_id: int, now: int, cash_now: int, holdings_now: int
 ) -> tuple[ValuePoint, ...]:
     """The account's value at each day's close over the past year; today at this moment."""
-    end_day = now // DAY
-    start_day = end_day - YEAR_DAYS
-    params = {
-        "user_id": user_id,
-        "start_day": start_day,
-        "end_day": end_day,
-        "start_ts": start_day * DAY,
-    }
+    params = {"user_id": user_id, **_window(now)}
+    start_day, end_day = params["start_day"], params["end_day"]
     closes: dict[int, int] = {}
     steps: dict[int, int] = {}
     for kind, day, value in db.execute(DAILY_HOLDINGS_SQL, params).all():
         (closes if kind == "c" else steps)[int(day)] = int(value)
-    cash_days = _by_day(db, DAILY_CASH_SQL, params)
+    cash_days = {int(day): int(cents) for day, cents in db.execute(DAILY_CASH_SQL, params).all()}
     points = []
     cash, tail = cash_days.get(start_day - 1, 0), 0
     for day in range(start_day, end_day + 1):  # one step per day of aggregated figures
@@ -299,23 +294,30 @@ def value_series(
     return tuple(points[first:])
 
 
+def _daily_flows(db: Session, *, user_id: int, now: int) -> dict[int, dict[str, int]]:
+    params = {"user_id": user_id, "start_ts": _window(now)["start_ts"]}
+    days: dict[int, dict[str, int]] = {}
+    for day, kind, amount in db.execute(DAILY_FLOWS_SQL, params).all():
+        days.setdefault(int(day), {})[kind] = int(amount)
+    return days
+
+
 def performance(
-    db: Session, *, user_id: int, series: tuple[ValuePoint, ...], now: int
+    *, series: tuple[ValuePoint, ...], flows: dict[int, dict[str, int]], now: int
 ) -> tuple[float | None, float | None]:
     """Time-weighted return over the series and its annualised volatility, in percent.
 
     Each day's return is the change in total value net of deposits and withdrawals that day,
     over the previous day's value; the year's return chains them, the volatility is their
-    standard deviation times √365.
+    standard deviation times √365. `flows` is `_daily_flows` (amounts per day and kind).
     """
-    start_day = now // DAY - YEAR_DAYS
-    external = _by_day(db, DAILY_EXTERNAL_SQL, {"user_id": user_id, "start_ts": start_day * DAY})
+    first_day = now // DAY - len(series) + 1  # the series is one point per day up to today
     returns = []
-    for previous, point in itertools.pairwise(series):
+    for day, (previous, point) in enumerate(itertools.pairwise(series), start=first_day + 1):
         if previous.total_cents <= 0:
             continue
-        day = dt.date.fromisoformat(point.date).toordinal() - dt.date(1970, 1, 1).toordinal()
-        flow = external.get(day, 0)
+        kinds = flows.get(day, {})
+        flow = sum(kinds.get(kind, 0) for kind in _EXTERNAL)
         returns.append((point.total_cents - flow - previous.total_cents) / previous.total_cents)
     if not returns:
         return None, None
@@ -328,22 +330,20 @@ def performance(
     return round((growth - 1) * 100, 2), volatility
 
 
-def month_flows(db: Session, *, user_id: int, now: int) -> tuple[MonthFlows, ...]:
-    """Deposits, purchases, sales and withdrawals per month over the past year."""
-    since = (now // DAY - YEAR_DAYS) * DAY
-    dialect = db.get_bind().dialect.name
+def month_flows(flows: dict[int, dict[str, int]]) -> tuple[MonthFlows, ...]:
+    """Deposits, purchases, sales and withdrawals per month of `_daily_flows`' days."""
     months: dict[str, dict[str, int]] = {}
-    for month, kind, amount in db.execute(
-        _flows_sql(dialect), {"user_id": user_id, "since": since}
-    ).all():
-        months.setdefault(month, {})[kind] = abs(int(amount))
+    for day, kinds in flows.items():
+        month = months.setdefault(_date(day)[:7], {})
+        for kind, amount in kinds.items():
+            month[kind] = month.get(kind, 0) + amount
     return tuple(
         MonthFlows(
             month=month,
-            deposits_cents=kinds.get("deposit", 0),
-            purchases_cents=kinds.get("purchase", 0),
-            sales_cents=kinds.get("sale", 0),
-            withdrawals_cents=kinds.get("withdrawal", 0),
+            deposits_cents=abs(kinds.get("deposit", 0)),
+            purchases_cents=abs(kinds.get("purchase", 0)),
+            sales_cents=abs(kinds.get("sale", 0)),
+            withdrawals_cents=abs(kinds.get("withdrawal", 0)),
         )
         for month, kinds in sorted(months.items())
     )
@@ -356,7 +356,8 @@ def portfolio(db: Session, *, user_id: int, now: int) -> PortfolioView:
     held = sum(row.value_cents for row in rows)
     cost = sum(row.cost_cents for row in rows)
     series = value_series(db, user_id=user_id, now=now, cash_now=cash, holdings_now=held)
-    return_1y, volatility = performance(db, user_id=user_id, series=series, now=now)
+    flows = _daily_flows(db, user_id=user_id, now=now)
+    return_1y, volatility = performance(series=series, flows=flows, now=now)
     realised = int(db.execute(REALISED_SQL, {"user_id": user_id}).one()[0])
     return PortfolioView(
         holdings=rows,
@@ -372,7 +373,7 @@ def portfolio(db: Session, *, user_id: int, now: int) -> PortfolioView:
         ),
         allocation=_allocation(rows),
         value_series=series,
-        flows=month_flows(db, user_id=user_id, now=now),
+        flows=month_flows(flows),
     )
 
 

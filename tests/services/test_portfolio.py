@@ -3,6 +3,8 @@ account at each day's close, money in and out per month, and product analytics."
 
 from __future__ import annotations
 
+import math
+import statistics
 import uuid
 
 import pytest
@@ -127,6 +129,75 @@ def test_value_series_uses_each_days_close_and_current_price_after(scope, make_u
     assert all(p.cash_cents == 0 for p in view.value_series)
     assert view.totals.return_1y_pct == 0.0  # +10 %, -18.2 %, +11.1 %, 0: back where it began
     assert view.totals.volatility_pct is not None and view.totals.volatility_pct > 100
+
+
+def test_a_weeks_history_gives_these_chart_points(scope, make_user, make_item):
+    """Every figure of the value chart for eight days, worked out by hand below: sales and a
+    withdrawal move cash, a day's close values the units held at that close, a product with no
+    close that day counts at its current price, and a price change closes the missing days at
+    the old price first."""
+    user = make_user()
+    alpha = make_item("Alpha Shares", category="stock", price_cents=1000, stock=50)
+    beta = make_item("Beta Bond", category="bond", price_cents=2000, stock=50)
+    _closes(scope, alpha, DAY0, [1000, 1100, 1200, 1300])  # days 0-3; day 4 closed by set_price
+    _closes(scope, beta, DAY0, [2000, 1900])  # days 0-1; then its price, 2000
+    _deposit(scope, user, 10_000, NOON)  # day 0
+    _buy(scope, user, alpha, 3, "buy-alpha-1", NOON + 1)  # day 0: 3 x 1000
+    _buy(scope, user, beta, 2, "buy-beta-01", NOON + DAY)  # day 1: 2 x 2000
+    with scope() as db:  # day 2: 1 alpha at its price, 1000
+        sell(
+            db,
+            user_id=user,
+            item_id=alpha,
+            units=1,
+            idempotency_key="sell-alpha1",
+            now=NOON + 2 * DAY,
+        )
+    with scope() as db:  # day 3
+        withdraw(
+            db, user_id=user, amount_cents=500, idempotency_key="out-day-3", now=NOON + 3 * DAY
+        )
+    with scope() as db:  # day 5: alpha to 1500; day 4 closes at the old price, 1000
+        prices.set_price(db, sku=db.get(Item, alpha).sku, price_cents=1500, now=NOON + 5 * DAY)
+    with scope() as db:  # day 6: both beta at 2000
+        sell(
+            db,
+            user_id=user,
+            item_id=beta,
+            units=2,
+            idempotency_key="sell-beta-1",
+            now=NOON + 6 * DAY,
+        )
+
+    view = _portfolio(scope, user, NOON + 7 * DAY)
+
+    #         cash                       alpha         beta
+    # day 0   10000 - 3000       = 7000  3 x 1000      -
+    # day 1    7000 - 4000       = 3000  3 x 1100      2 x 1900
+    # day 2    3000 + 1000       = 4000  2 x 1200      2 x 2000 (no close: its price)
+    # day 3    4000 - 500        = 3500  2 x 1300      2 x 2000
+    # day 4                        3500  2 x 1000      2 x 2000
+    # day 5                        3500  2 x 1500      2 x 2000 (alpha: no close, its price)
+    # day 6    3500 + 4000       = 7500  2 x 1500      -
+    # day 7 (now)                  7500  2 x 1500      -
+    assert [(p.date, p.cash_cents, p.holdings_cents, p.total_cents) for p in view.value_series] == [
+        ("2023-11-15", 7000, 3000, 10_000),
+        ("2023-11-16", 3000, 7100, 10_100),
+        ("2023-11-17", 4000, 6400, 10_400),
+        ("2023-11-18", 3500, 6600, 10_100),
+        ("2023-11-19", 3500, 6000, 9500),
+        ("2023-11-20", 3500, 7000, 10_500),
+        ("2023-11-21", 7500, 3000, 10_500),
+        ("2023-11-22", 7500, 3000, 10_500),
+    ]
+    # Daily returns net of that day's deposits and withdrawals (day 3: -500 went out).
+    returns = [100 / 10_000, 300 / 10_100, 200 / 10_400, -600 / 10_100, 1000 / 9500, 0.0, 0.0]
+    assert view.totals.return_1y_pct == 10.2  # 10600/10000 x 10500/10100 - 1
+    assert view.totals.volatility_pct == round(statistics.stdev(returns) * math.sqrt(365) * 100, 2)
+    [month] = view.flows
+    assert (month.month, month.deposits_cents, month.purchases_cents) == ("2023-11", 10_000, 7000)
+    assert (month.sales_cents, month.withdrawals_cents) == (5000, 500)
+    assert (view.totals.cash_cents, view.totals.holdings_value_cents) == (7500, 3000)
 
 
 def test_deposits_are_not_counted_as_return(scope, make_user):
