@@ -35,11 +35,13 @@ WORKERS ?= 4
 # the catalogue's first page already in the HTML) with the backend on one port,
 # http://localhost:$(PORT). One worker: SQLite and Reflex's state on disk. Development settings
 # (keys generated into the data directory, any origin) unless FINTECH_ENV says otherwise, with
-# the production security headers on, since pages and backend share the one origin.
+# the production security headers on, since pages and backend share the one origin. Bound to
+# this machine only (http://127.0.0.1:$(PORT), or localhost): a demo with generated keys.
 run: db
 	$(PY) -m fintech_ui.seed demo
 	GRANIAN_WORKERS=1 FINTECH_SECURITY_HEADERS=$${FINTECH_SECURITY_HEADERS:-true} \
-	  $(VENV)/bin/reflex run --env prod --single-port --backend-port $(PORT) $(RUN_ARGS)
+	  $(VENV)/bin/reflex run --env prod --single-port --backend-host 127.0.0.1 \
+	  --backend-port $(PORT) $(RUN_ARGS)
 
 # For working on the app: Reflex's dev server (hot reload, http://localhost:3000, backend on
 # :8000). It reloads when files under the project change: not for the database's own writes

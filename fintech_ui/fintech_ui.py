@@ -74,8 +74,12 @@ def _on_backend_error(exception: Exception) -> rx.event.EventSpec:
 
 
 def _frontend_url() -> str:
-    """Where the browser reaches the pages (Reflex's deploy_url), read when a request comes."""
-    return rx.config.get_config().deploy_url or ""
+    """Where the browser reaches the pages (Reflex's deploy_url), read when a request comes;
+    "" (redirects by path alone) when the backend serves the pages itself (one port)."""
+    config = rx.config.get_config()
+    if routes.served_together(config.deploy_url, config.api_url):
+        return ""
+    return config.deploy_url or ""
 
 
 app = rx.App(
