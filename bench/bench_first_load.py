@@ -19,9 +19,10 @@ stamps the milestones with `performance.now()`, whose origin is the navigation s
 
 (a) "product grid visible after `make run`, first load, fresh browser": the first load of the
     Fintech UI after the server is up (cold server, cold browser) until the first product
-    card's name is on screen (present, laid out with its styles, checked in each animation
-    frame, which runs only once the page can render). Reference: the blank app's counter
-    button on its first load. Target: <= 1.5 s. The median of the later loads is in the notes.
+    card's name is on screen: laid out with its styles (checked in each animation frame, which
+    runs only once the page can render) and painted (not before the first contentful paint).
+    Reference: the blank app's counter button on its first load. Target: <= 1.5 s. The median
+    of the later loads is in the notes.
 (b) bytes: every JavaScript and CSS response of the first page, until the page is live and the
     network is idle, gzip-compressed here (level 9) from the decoded bodies, so the figure does
     not depend on how the server compresses. Target: <= 1.1 x blank.
@@ -305,6 +306,9 @@ def _load(page, url: str, kind: str) -> dict[str, Any]:
           }, window.__bench.marks);
         }"""
     )
+    # The frame that lays the element out paints it: on screen when that frame is presented,
+    # which for the page's first content is the first contentful paint.
+    result["on_screen"] = max(result["content_visible"], result["first_contentful_paint"] or 0)
     for name, key in (
         ("ScriptDuration", "cpu_script"),
         ("LayoutDuration", "cpu_layout"),
@@ -436,6 +440,7 @@ def _breakdown(runs: list[dict]) -> str:
         "html",
         "first_contentful_paint",
         "content_visible",
+        "on_screen",
         "assets_loaded",
         "dom_content_loaded",
         "ws_created",
@@ -472,7 +477,14 @@ def _breakdown(runs: list[dict]) -> str:
 
 
 def _first_line(run: dict) -> str:
-    keys = ("html", "first_contentful_paint", "content_visible", "ws_open", "reflected")
+    keys = (
+        "html",
+        "first_contentful_paint",
+        "content_visible",
+        "on_screen",
+        "ws_open",
+        "reflected",
+    )
     return ", ".join(f"{key} {run[key]:.0f}" for key in keys if run.get(key) is not None)
 
 
@@ -516,10 +528,10 @@ def main(quick: bool = False) -> None:
         "first_loads": first,
         "loads": timings,
     }
-    grid_first = first["fintech"]["content_visible"]
-    blank_first = first["blank"]["content_visible"]
-    grid_later = _median([run["content_visible"] for run in timings["fintech"]])
-    blank_later = _median([run["content_visible"] for run in timings["blank"]])
+    grid_first = first["fintech"]["on_screen"]
+    blank_first = first["blank"]["on_screen"]
+    grid_later = _median([run["on_screen"] for run in timings["fintech"]])
+    blank_later = _median([run["on_screen"] for run in timings["blank"]])
     figures = [
         _figure(
             "product grid visible after `make run`, first load, fresh browser",
