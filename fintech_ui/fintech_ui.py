@@ -23,12 +23,12 @@ from fintech_ui.pages import (
     security,
 )
 from fintech_ui.settings import ConfigError, get_settings
-from fintech_ui.startup import DatabaseNotReady, check_ready, check_redis
+from fintech_ui.startup import DatabaseNotReady, catalogue_first_page, check_ready, check_redis
 from fintech_ui.state.account import AccountState
 from fintech_ui.state.admin import AdminState
 from fintech_ui.state.auth import AuthState
 from fintech_ui.state.cart import CartState
-from fintech_ui.state.catalogue import CatalogueState
+from fintech_ui.state.catalogue import CatalogueState, start_with
 from fintech_ui.state.live import poll_forever
 from fintech_ui.state.orders import OrdersState
 from fintech_ui.state.portfolio import PortfolioState
@@ -42,6 +42,10 @@ try:  # refuse to start on bad configuration or an unusable database, before ser
     check_redis(get_settings().redis_url)
 except (ConfigError, DatabaseNotReady) as exc:
     raise SystemExit(f"Fintech UI cannot start: {exc}") from None
+
+# The catalogue's first page goes into the compiled "/" (its HTML and initial state), so the
+# product grid paints with the HTML; CatalogueState.load puts the live page in its place.
+start_with(catalogue_first_page())
 
 logger = logging.getLogger("fintech_ui")
 log_hygiene.install()  # no credentials, no megabytes, no floods from hostile events in the log
@@ -70,8 +74,12 @@ def _on_backend_error(exception: Exception) -> rx.event.EventSpec:
 
 
 def _frontend_url() -> str:
-    """Where the browser reaches the pages (Reflex's deploy_url), read when a request comes."""
-    return rx.config.get_config().deploy_url or ""
+    """Where the browser reaches the pages (Reflex's deploy_url), read when a request comes;
+    "" (redirects by path alone) when the backend serves the pages itself (one port)."""
+    config = rx.config.get_config()
+    if routes.served_together(config.deploy_url, config.api_url):
+        return ""
+    return config.deploy_url or ""
 
 
 app = rx.App(

@@ -7,7 +7,7 @@ and the services' callers use it too.
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 INDEX = "/"
 LOGIN = "/login"
@@ -29,6 +29,18 @@ AUTH_LOGOUT = "/auth/logout"  # POST: revokes the session and drops the cookie
 AUTH_NONCE = "/auth/nonce"  # sets the login-nonce cookie where pages come from elsewhere
 API = "/api"  # where the JSON API is mounted
 API_ADMIN = "/admin"  # the back office's endpoints, under API
+
+
+def served_together(pages_url: str | None, backend_url: str | None) -> bool:
+    """Whether one server serves the pages and the backend (one origin, as `make run` and
+    `make run-prod` do): then the app's own trips between them (login, log-out) use paths
+    alone, and work under whatever host name the browser used. Cookies belong to a host name,
+    so sending a browser from 127.0.0.1 to localhost would leave its login cookies behind."""
+    pages, backend = urlsplit(pages_url or ""), urlsplit(backend_url or "")
+    return bool(pages.netloc) and (pages.scheme, pages.netloc.lower()) == (
+        backend.scheme,
+        backend.netloc.lower(),
+    )
 
 
 def order(order_id: int) -> str:

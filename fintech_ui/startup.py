@@ -1,7 +1,8 @@
 """Start-up checks: refuse to serve when the database or Redis is not usable, saying why.
 
 Run at import of the app (fintech_ui/fintech_ui.py), before anyone is served, so every way of
-starting it (`reflex run`, granian or uvicorn on the module) fails fast with one line.
+starting it (`reflex run`, granian or uvicorn on the module) fails fast with one line. Also the
+one read done at start-up: the catalogue's first page, compiled into the page "/".
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from fintech_ui.db import MIGRATIONS_DIR, make_engine
+from fintech_ui.db import MIGRATIONS_DIR, make_engine, session_scope
+from fintech_ui.services.catalogue import CataloguePage, make_query, search_items
 from fintech_ui.settings import get_settings
 
 
@@ -60,3 +62,17 @@ def check_redis(url: str) -> None:
         raise DatabaseNotReady(f"cannot reach Redis at {shown}: {exc}") from None
     finally:
         client.close()
+
+
+def catalogue_first_page(url: str | None = None) -> CataloguePage:
+    """The catalogue's default view (page 1 of every active product, by name), as it is now.
+
+    On an engine of its own, disposed of after: the process that compiles the app forks the
+    server's workers, which must not inherit its open connections.
+    """
+    engine = make_engine(url or get_settings().database_url)
+    try:
+        with session_scope(engine, read_only=True) as db:
+            return search_items(db, make_query())
+    finally:
+        engine.dispose()

@@ -5,15 +5,24 @@ import reflex as rx
 from fintech_ui.components.navbar import navbar
 
 
-def page_frame(*children: rx.Component, width: str = "1100px") -> rx.Component:
-    """Navigation bar above a centred main column."""
+def page_frame(
+    *children: rx.Component, width: str = "1100px", shown_before_state: rx.Var | None = None
+) -> rx.Component:
+    """Navigation bar above a centred main column.
+
+    `shown_before_state`: when true, the children show before the page state has arrived too
+    (in the HTML, before any script runs), because their default values are real content.
+    """
     # Until the page state has arrived, default values would read as "logged out" and "no
     # products" (and stay so while the state store is unreachable): say so instead.
+    ready = rx.State.is_hydrated
+    if shown_before_state is not None:
+        ready = ready | shown_before_state
     return rx.box(
         navbar(),
         rx.el.main(
             rx.cond(
-                rx.State.is_hydrated,
+                ready,
                 rx.fragment(*children),
                 rx.center(
                     rx.hstack(rx.spinner(), rx.text("Connecting…", color_scheme="gray")),

@@ -64,23 +64,31 @@ def _wide_links() -> rx.Component:
 
 
 def _menu() -> rx.Component:
-    """The same links behind a menu button, below 768 px."""
+    """The same links behind a menu button, below 768 px.
+
+    The button is there from the first paint (the catalogue paints before the page state
+    arrives), so nothing moves when the state comes; its links wait for the state.
+    """
     links = rx.cond(
-        _logged_in(),
-        rx.vstack(
-            rx.cond(AdminState.is_admin, rx.link("Admin", href=routes.ADMIN, weight="medium")),
-            rx.link("Portfolio", href=routes.PORTFOLIO, weight="medium"),
-            rx.link("Orders", href=routes.ORDERS, weight="medium"),
-            _account_link(),
-            _log_out_button(width="100%"),
-            spacing="2",
-            align="stretch",
-        ),
-        rx.vstack(
-            rx.link("Log in", href=routes.LOGIN, weight="medium"),
-            _register_link(width="100%"),
-            spacing="2",
-            align="stretch",
+        ~rx.State.is_hydrated,
+        rx.text("Connecting…", color_scheme="gray", size="2"),
+        rx.cond(
+            _logged_in(),
+            rx.vstack(
+                rx.cond(AdminState.is_admin, rx.link("Admin", href=routes.ADMIN, weight="medium")),
+                rx.link("Portfolio", href=routes.PORTFOLIO, weight="medium"),
+                rx.link("Orders", href=routes.ORDERS, weight="medium"),
+                _account_link(),
+                _log_out_button(width="100%"),
+                spacing="2",
+                align="stretch",
+            ),
+            rx.vstack(
+                rx.link("Log in", href=routes.LOGIN, weight="medium"),
+                _register_link(width="100%"),
+                spacing="2",
+                align="stretch",
+            ),
         ),
     )
     return rx.box(
@@ -155,8 +163,12 @@ def navbar() -> rx.Component:
                 # Not "Log in" for a user whose page state has not arrived yet.
                 rx.cond(rx.State.is_hydrated, _wide_links()),
                 _cart_link(),
-                rx.cond(rx.State.is_hydrated, _menu()),
+                _menu(),
                 align="center",
+                # As tall before the links come as with them (a size-2 button and the
+                # padding: the box is border-box), so the page painted before the state
+                # arrives does not move down when it does.
+                min_height="calc(32px + 1.2rem)",
                 spacing=rx.breakpoints(initial="3", md="5"),
                 max_width="1100px",
                 margin_x="auto",

@@ -5,9 +5,15 @@ import reflex as rx
 from fintech_ui import routes
 from fintech_ui.components.layout import page_frame
 from fintech_ui.components.product_card import CATEGORY_PLURALS, product_card
-from fintech_ui.state.catalogue import RELOAD_BUTTON_ID, CatalogueState
+from fintech_ui.state.catalogue import DEFAULT_SORT, RELOAD_BUTTON_ID, CatalogueState
 
 ROUTE = routes.INDEX
+ALL_CATEGORIES = "All categories"
+SORT_LABELS = {
+    "name": "Name A–Z",
+    "price": "Price: low to high",
+    "price_desc": "Price: high to low",
+}
 
 
 def _controls() -> rx.Component:
@@ -22,9 +28,15 @@ def _controls() -> rx.Component:
             flex="1 1 220px",
         ),
         rx.select.root(
-            rx.select.trigger(aria_label="Category", placeholder="All categories"),
+            # The label is given, not looked up among the items by the script, so the
+            # trigger has its width in the HTML already (no jump when the page hydrates).
+            rx.select.trigger(
+                rx.match(CatalogueState.category, *CATEGORY_PLURALS.items(), ALL_CATEGORIES),
+                aria_label="Category",
+                placeholder=ALL_CATEGORIES,
+            ),
             rx.select.content(
-                rx.select.item("All categories", value="all"),
+                rx.select.item(ALL_CATEGORIES, value="all"),
                 *[rx.select.item(label, value=slug) for slug, label in CATEGORY_PLURALS.items()],
             ),
             value=rx.cond(CatalogueState.category == "", "all", CatalogueState.category),
@@ -32,11 +44,12 @@ def _controls() -> rx.Component:
             size="3",
         ),
         rx.select.root(
-            rx.select.trigger(aria_label="Sort by"),
+            rx.select.trigger(
+                rx.match(CatalogueState.sort, *SORT_LABELS.items(), SORT_LABELS[DEFAULT_SORT]),
+                aria_label="Sort by",
+            ),
             rx.select.content(
-                rx.select.item("Name A–Z", value="name"),
-                rx.select.item("Price: low to high", value="price"),
-                rx.select.item("Price: high to low", value="price_desc"),
+                *[rx.select.item(label, value=value) for value, label in SORT_LABELS.items()],
             ),
             value=CatalogueState.sort,
             on_change=CatalogueState.choose_sort,
@@ -121,5 +134,8 @@ def index_page() -> rx.Component:
             ),
             spacing="4",
             width="100%",
-        )
+        ),
+        # The catalogue's first page is compiled in (state/catalogue.py, start_with): the grid
+        # paints with the HTML. With no products there, "Connecting…" until the state arrives.
+        shown_before_state=CatalogueState.total > 0,
     )

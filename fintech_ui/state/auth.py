@@ -29,7 +29,10 @@ NO_NONCE = (
 
 
 def _backend_url(path: str) -> str:
-    return rx.config.get_config().api_url.rstrip("/") + path
+    config = rx.config.get_config()
+    if routes.served_together(config.deploy_url, config.api_url):
+        return path  # this page's own server, under the host name the browser used
+    return config.api_url.rstrip("/") + path
 
 
 def _navigate(url: str) -> rx.event.EventSpec:

@@ -83,7 +83,11 @@ class CatalogueState(rx.State):
         result: CataloguePage = await run(search_items, query, read_only=True)
         self.search, self.category, self.sort = query.search, query.category, query.sort
         self.page, self.pages, self.total = result.page, result.pages, result.total
-        self.products = [_product_row(item) for item in result.items]
+        rows = [_product_row(item) for item in result.items]
+        # A tab's first load usually finds the page it was compiled with (start_with): not
+        # resending it spares the browser re-rendering every card while the page starts.
+        if rows != self.products:
+            self.products = rows
         self.error = ""
 
     async def _update(self, **changes) -> bool:
@@ -184,3 +188,20 @@ class CatalogueState(rx.State):
         if self.page > 1:
             return await self._change(page=self.page - 1, to_top=True)
         return None
+
+
+def start_with(first_page: CataloguePage) -> None:
+    """Make `first_page` (the default view: page 1, by name) what the catalogue shows before
+    its state arrives.
+
+    Read once when the app starts, it becomes the default of the page's vars, so the compiled
+    "/" carries it in its HTML and initial state: the grid paints with the HTML, before the
+    JavaScript, the websocket and hydration. Every new tab's state starts from it too, and
+    `load` (on_load) replaces it with the live page as soon as the tab's state arrives, so a
+    price changed since start-up is shown for that moment only.
+    """
+    fields = CatalogueState.__fields__
+    fields["products"].set_default([_product_row(item) for item in first_page.items])
+    fields["total"].set_default(first_page.total)
+    fields["pages"].set_default(first_page.pages)
+    fields["page"].set_default(first_page.page)

@@ -109,8 +109,12 @@ def _serve_pages_with_security_headers() -> None:
 
 
 @pytest.fixture(scope="session")
-def harness() -> Iterator:
-    """The app's production build, started once: `harness.frontend_url` ends with '/'."""
+def harness(demo_catalogue) -> Iterator:
+    """The app's production build, started once: `harness.frontend_url` ends with '/'.
+
+    After the demo catalogue is in the database, as `make run` seeds it before it starts:
+    the build carries the catalogue's first page as it is then (its HTML paints it).
+    """
     _prepare_environment()
     from reflex.testing import AppHarnessProd
 

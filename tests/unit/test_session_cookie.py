@@ -156,6 +156,28 @@ def test_frontend_url_is_read_per_request():
     )
 
 
+def test_pages_served_by_the_backend_itself_are_reached_by_path():
+    # One port (`make run`): no frontend URL, so the redirect keeps the host name the browser
+    # used (127.0.0.1 or localhost), where its login cookies are.
+    code, _ = _login_code(NONCE)
+    same_server = TestClient(Starlette(routes=cookie_routes(lambda: "")), follow_redirects=False)
+    same_server.cookies.set(LOGIN_NONCE_COOKIE, NONCE)
+    response = same_server.get(f"/auth/session?code={code}")
+    assert response.headers["location"] == "/account"
+    assert SESSION_COOKIE in same_server.cookies
+    token = same_server.cookies[SESSION_COOKIE]
+    own = same_server.post("/auth/logout", headers={"origin": "http://testserver"})
+    assert own.headers["location"] == "/login"
+    assert not _live(token)
+
+
+def test_pages_served_by_the_backend_itself_still_refuse_a_foreign_logout():
+    same_server = TestClient(Starlette(routes=cookie_routes(lambda: "")), follow_redirects=False)
+    for origin in (None, "null", "", "https://evil.example"):
+        headers = {} if origin is None else {"origin": origin}
+        assert same_server.post("/auth/logout", headers=headers).status_code == 403
+
+
 # --- the login nonce ----------------------------------------------------------------------
 
 
