@@ -78,16 +78,28 @@ class CatalogueState(rx.State):
     total: int = 0
     products: list[ProductRow] = []
     error: str = ""
+    # Where the pages beside this one start (backend only): next and previous seek to them
+    # instead of counting their way there.
+    _next_cursor: str = ""
+    _previous_cursor: str = ""
 
     async def _run(self, query: CatalogueQuery) -> None:
         result: CataloguePage = await run(search_items, query, read_only=True)
         self.search, self.category, self.sort = query.search, query.category, query.sort
         self.page, self.pages, self.total = result.page, result.pages, result.total
         self.products = [_product_row(item) for item in result.items]
+        self._next_cursor = result.next_cursor or ""
+        self._previous_cursor = result.previous_cursor or ""
         self.error = ""
 
     async def _update(self, **changes) -> bool:
-        params = {"search": self.search, "category": self.category, "sort": self.sort, "page": 1}
+        params = {
+            "search": self.search,
+            "category": self.category,
+            "sort": self.sort,
+            "page": 1,
+            "cursor": "",
+        }
         params.update(changes)
         try:
             query = make_query(**params)
@@ -175,12 +187,12 @@ class CatalogueState(rx.State):
     async def next_page(self):
         """The following page, if any, from its top."""
         if self.page < self.pages:
-            return await self._change(page=self.page + 1, to_top=True)
+            return await self._change(page=self.page + 1, cursor=self._next_cursor, to_top=True)
         return None
 
     @rx.event
     async def previous_page(self):
         """The page before, if any, from its top."""
         if self.page > 1:
-            return await self._change(page=self.page - 1, to_top=True)
+            return await self._change(page=self.page - 1, cursor=self._previous_cursor, to_top=True)
         return None
