@@ -456,22 +456,25 @@ def _diagnose_sqlite(path: str, repeat: int) -> dict[str, str]:
                 repeat,
             ),
         }
-        for term, table, match in (
-            ("token", "items_search", 'name_key : "token"'),
-            ("s", "items_grams", '"73"'),
-        ):
+        for term in ("token", "s"):
             results[f"LIKE COUNT(*) of {term!r}"] = _timed(
                 run,
                 f"SELECT count(*) FROM items WHERE {like}",  # noqa: S608
                 (f"%{term}%",),
                 repeat,
             )
-            results[f"index count of {term!r} ({table}, the app's)"] = _timed(
-                run,
-                f"SELECT count(*) FROM {table} WHERE {table} MATCH ?",  # noqa: S608
-                (match,),
-                repeat,
-            )
+        results["FTS5 trigram count of 'token' (the app's)"] = _timed(
+            run,
+            "SELECT count(*) FROM items_search WHERE items_search MATCH ?",
+            ('"token"',),
+            repeat,
+        )
+        results["piece count of 's' (the app's)"] = _timed(
+            run,
+            "SELECT coalesce(sum(n), 0) FROM catalogue_piece_counts WHERE piece = ?",
+            ("s",),
+            repeat,
+        )
         return results
     finally:
         connection.close()
@@ -484,11 +487,6 @@ def _diagnose_postgres(url: str, repeat: int) -> dict[str, str]:
 
     run, _explain, close, end = _raw_runner("postgres", url)
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
-    bitmap_only = (
-        "SELECT set_config('enable_seqscan', 'off', true), "
-        "set_config('enable_indexscan', 'off', true), "
-        "set_config('enable_indexonlyscan', 'off', true)"
-    )
 
     def timed_alone(statement: str, params: Any) -> str:
         try:
@@ -496,19 +494,10 @@ def _diagnose_postgres(url: str, repeat: int) -> dict[str, str]:
         finally:
             end()
 
-    def timed_by_bitmap(statement: str, params: Any) -> str:
-        def bitmap_run(statement: str, params: Any) -> None:
-            run(bitmap_only, None)
-            run(statement, params)
-            end()
-
-        return _timed(bitmap_run, statement, params, repeat)
-
     try:
         with psycopg.connect(dsn, autocommit=True) as connection:
             deep = connection.execute("SELECT count(*) * 95 / 100 FROM items").fetchone()[0]
         like = "is_active IS true AND name_key LIKE %s"
-        pieces = "is_active IS true AND catalogue_pieces(name_key, category) @> %s"
         return {
             "exact COUNT(*) of the active catalogue": timed_alone(
                 "SELECT count(*) FROM items WHERE is_active IS true", None
@@ -525,17 +514,15 @@ def _diagnose_postgres(url: str, repeat: int) -> dict[str, str]:
                 f"SELECT count(*) FROM items WHERE {like}",  # noqa: S608
                 ("%token%",),
             ),
-            "GIN pieces count of 'token' (the app's)": timed_by_bitmap(
-                f"SELECT count(*) FROM items WHERE {pieces} AND name_key LIKE %s",  # noqa: S608
-                (["tok", "oke", "ken"], "%token%"),
+            "GIN pieces count of 'token' (the app's catalogue_search_count)": timed_alone(
+                "SELECT catalogue_search_count(%s, %s)", (["ken", "oke", "tok"], "%token%")
             ),
             "LIKE COUNT(*) of 's'": timed_alone(
                 f"SELECT count(*) FROM items WHERE {like}",  # noqa: S608
                 ("%s%",),
             ),
-            "GIN pieces count of 's' (the app's)": timed_by_bitmap(
-                f"SELECT count(*) FROM items WHERE {pieces}",  # noqa: S608
-                (["s"],),
+            "piece count of 's' (the app's)": timed_alone(
+                "SELECT coalesce(sum(n), 0) FROM catalogue_piece_counts WHERE piece = %s", ("s",)
             ),
         }
     finally:
