@@ -6,10 +6,10 @@ Every request is answered from indexes (migration 0007), at any page and for any
   number of products up to the next one) and skip at most a mark's worth of index entries;
   the number of products is the sum of the marks. A caller that holds the previous page's
   boundary passes a cursor instead and seeks straight to it (keyset pagination).
-* Searches count their matches exactly in a substring index: SQLite's FTS5 trigram index for
-  three letters or more and its piece index for one or two; on PostgreSQL a table of counts per
-  one-, two- and three-letter piece, and for longer terms a GIN index over those pieces.
-  Counts are cached until the catalogue changes (`catalogue_version`). The page comes from
+* Searches count their matches exactly from indexes: a table of counts per short piece of
+  name (one or two letters on SQLite, up to three on PostgreSQL), then SQLite's FTS5 trigram
+  index or PostgreSQL's GIN index over every 1-3-letter piece for longer terms. Counts are
+  cached until the catalogue changes (`catalogue_version`). The page comes from
   walking the sort order with the LIKE when matches are dense, or from sorting the index's
   candidates when they are few.
 
@@ -46,11 +46,12 @@ _CACHE_LIMIT = 4096
 # (database, what, category, term) -> (catalogue version, number): exact until the next change.
 _COUNT_CACHE: dict[tuple[Any, str, str, str], tuple[int, int]] = {}
 
-# sort -> (the marks' sort key, key column, descending); ties are broken by id the same way.
-_ORDERS: dict[str, tuple[str, Any, bool]] = {
-    "name": ("name", Item.name_key, False),
-    "price": ("price", Item.price_cents, False),
-    "price_desc": ("price", Item.price_cents, True),
+# sort -> (its key: "name" for name_key, "price" for price_cents; descending). Ties are broken
+# by id in the same direction, so price_desc is exactly price read from the other end.
+_ORDERS: dict[str, tuple[str, bool]] = {
+    "name": ("name", False),
+    "price": ("price", False),
+    "price_desc": ("price", True),
 }
 SORTS = tuple(_ORDERS)
 
@@ -413,7 +414,7 @@ def _by_cursor(db: Session, query: CatalogueQuery, term: str) -> list | None:
     assert cursor is not None
     # Forward is further along the page's own order: after the key on an ascending index,
     # before it on a descending one. Rows come nearest the boundary first.
-    after = cursor.forward != _ORDERS[query.sort][2]
+    after = cursor.forward != _ORDERS[query.sort][1]
     rows = _rows(
         db,
         query,
@@ -432,7 +433,7 @@ def _by_marks(db: Session, query: CatalogueQuery, marks, total: int, page: int) 
     """The page at its position: seek to the mark before it, skip the rest of the way."""
     start = (page - 1) * query.per_page
     count = min(query.per_page, total - start)
-    descending = _ORDERS[query.sort][2]
+    descending = _ORDERS[query.sort][1]
     if descending:  # the same products as ascending, counted from the other end
         start = total - start - count
     before, mark = 0, marks[0]
@@ -505,7 +506,7 @@ def _search(db: Session, query: CatalogueQuery) -> CataloguePage:
             rows = _rows(
                 db,
                 query,
-                descending=_ORDERS[query.sort][2],
+                descending=_ORDERS[query.sort][1],
                 limit=query.per_page,
                 skip=skip,
                 term=term,
