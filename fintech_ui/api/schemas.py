@@ -168,12 +168,15 @@ class ItemOut(_Out):
 
 
 class ItemPage(_Out):
-    """One page of products and how many match in all."""
+    """One page of products and how many match in all; the cursors ask for the pages beside it
+    (null at either end)."""
 
     items: list[ItemOut]
     total: int
     page: int
     pages: int
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
 
 
 class CartLineOut(_Out):

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, func, select
 
 from fintech_ui.db import now as clock
 from fintech_ui.models import CATEGORIES, Item
-from fintech_ui.services import prices
+from fintech_ui.services import catalogue, prices
 
 DEMO_FILE = Path(__file__).parents[1] / "data" / "demo_catalogue.json"
 
@@ -111,4 +111,5 @@ def seed_synthetic(db: Session, count: int, *, seed: int = 7, now: int | None = 
     # One price point each (today's price), in one INSERT … SELECT: a year of daily history
     # for 100k products would be 36.5M rows for no benchmark that needs it.
     prices.add_current_points(db, min_item_id=first_new_id, now=clock() if now is None else now)
+    catalogue.compact_search_indexes(db)
     return max(0, count - start)

@@ -78,6 +78,10 @@ class CatalogueState(rx.State):
     total: int = 0
     products: list[ProductRow] = []
     error: str = ""
+    # Where the pages beside this one start (backend only): next and previous seek to them
+    # instead of counting their way there.
+    _next_cursor: str = ""
+    _previous_cursor: str = ""
 
     async def _run(self, query: CatalogueQuery) -> None:
         result: CataloguePage = await run(search_items, query, read_only=True)
@@ -88,10 +92,18 @@ class CatalogueState(rx.State):
         # resending it spares the browser re-rendering every card while the page starts.
         if rows != self.products:
             self.products = rows
+        self._next_cursor = result.next_cursor or ""
+        self._previous_cursor = result.previous_cursor or ""
         self.error = ""
 
     async def _update(self, **changes) -> bool:
-        params = {"search": self.search, "category": self.category, "sort": self.sort, "page": 1}
+        params = {
+            "search": self.search,
+            "category": self.category,
+            "sort": self.sort,
+            "page": 1,
+            "cursor": "",
+        }
         params.update(changes)
         try:
             query = make_query(**params)
@@ -179,14 +191,14 @@ class CatalogueState(rx.State):
     async def next_page(self):
         """The following page, if any, from its top."""
         if self.page < self.pages:
-            return await self._change(page=self.page + 1, to_top=True)
+            return await self._change(page=self.page + 1, cursor=self._next_cursor, to_top=True)
         return None
 
     @rx.event
     async def previous_page(self):
         """The page before, if any, from its top."""
         if self.page > 1:
-            return await self._change(page=self.page - 1, to_top=True)
+            return await self._change(page=self.page - 1, cursor=self._previous_cursor, to_top=True)
         return None
 
 

@@ -139,6 +139,37 @@ def test_per_page_and_page_select_a_slice(
     assert (body["total"], body["page"], body["pages"]) == (3, 2, 2)
 
 
+def test_cursors_answer_the_pages_beside_a_page(
+    client: TestClient, three_items: dict[str, int], tag: str
+) -> None:
+    params = {"search": tag, "sort": "price", "per_page": 2}
+    first = client.get("/items", params=params).json()
+    second = client.get("/items", params={**params, "cursor": first["next_cursor"]}).json()
+    back = client.get("/items", params={**params, "cursor": second["previous_cursor"]}).json()
+
+    assert (first["previous_cursor"], second["next_cursor"]) == (None, None)
+    assert [item["id"] for item in second["items"]] == [three_items["dear"]]
+    assert (second["page"], second["pages"], second["total"]) == (2, 2, 3)
+    assert back == first
+
+
+@pytest.mark.parametrize(
+    ("cursor", "sort", "message"),
+    [
+        ("garbage", "name", "That page link is not valid."),
+        ("W10", "name", "That page link is not valid."),
+        ("WyJuYW1lIiwxLDIsImEiLDFd", "price", "That page link belongs to another sort order."),
+    ],
+)
+def test_bad_cursor_answers_422_with_its_message(
+    client: TestClient, cursor: str, sort: str, message: str
+) -> None:
+    response = client.get("/items", params={"cursor": cursor, "sort": sort})
+
+    assert response.status_code == 422
+    assert response.json() == {"message": message}
+
+
 def test_page_past_the_end_answers_the_last_page(
     client: TestClient, three_items: dict[str, int], tag: str
 ) -> None:

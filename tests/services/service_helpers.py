@@ -6,8 +6,12 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import func
+from sqlmodel import col, select
+
 from fintech_ui.models import Item
 from fintech_ui.services.cart import CartOwner, lines
+from fintech_ui.services.catalogue import PAGE_SIZE, CataloguePage, make_query, search_items
 from fintech_ui.services.ledger import balance_cents
 
 JOIN_SECONDS = 60
@@ -53,3 +57,42 @@ def race(count: int, racer: Callable[[int], Any]) -> list[Any]:
         thread.join(JOIN_SECONDS)
     assert not any(thread.is_alive() for thread in threads), "a racer hung"
     return results
+
+
+# --- the catalogue, served and the plain way ---------------------------------------------------
+
+
+def offset_page(db, *, search="", category="", sort="name", page=1, per_page=PAGE_SIZE):
+    """(ids, total, page, pages) the plain way: COUNT(*), then a LIKE scan in ORDER BY key, id
+    (descending for price_desc) with LIMIT and OFFSET: what the catalogue must show."""
+    conditions = [col(Item.is_active).is_(True)]
+    if category:
+        conditions.append(col(Item.category) == category)
+    if search:
+        escaped = search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(col(Item.name_key).like(f"%{escaped}%", escape="\\"))
+    total = db.exec(select(func.count()).select_from(Item).where(*conditions)).one()
+    pages = max(1, -(-total // per_page))
+    page = min(page, pages)
+    key = col(Item.name_key) if sort == "name" else col(Item.price_cents)
+    order = (key.desc(), col(Item.id).desc()) if sort == "price_desc" else (key, col(Item.id))
+    statement = select(Item.id).where(*conditions).order_by(*order)
+    ids = db.exec(statement.offset((page - 1) * per_page).limit(per_page)).all()
+    return list(ids), total, page, pages
+
+
+def expected(scope, **params) -> tuple[list[int], int, int, int]:
+    """offset_page in a transaction of its own."""
+    with scope(read_only=True) as db:
+        return offset_page(db, **params)
+
+
+def served(scope, **params) -> CataloguePage:
+    """What the catalogue service answers to these request parameters."""
+    with scope(read_only=True) as db:
+        return search_items(db, make_query(**params))
+
+
+def shown(result: CataloguePage) -> tuple[list[int], int, int, int]:
+    """(ids, total, page, pages) of a served page, to compare with offset_page."""
+    return [item.id for item in result.items], result.total, result.page, result.pages

@@ -311,6 +311,19 @@ def test_pages_do_not_overlap(two_pages, handle):
     assert first.isdisjoint(product.id for product in state.products)
 
 
+def test_next_page_continues_after_the_last_product_shown(make_state, handle, shop):
+    # The page remembers where it ends: a product added before that point since does not
+    # push the last product shown onto the next page a second time.
+    tag = new_tag()
+    ids = [shop.insert_item(f"{tag} Product {n:02d}").id for n in range(PAGE_SIZE + 1)]
+    state = make_state(CatalogueState, url="/")
+    handle(state, CatalogueState.search_for, value=tag)
+    shop.insert_item(f"{tag} Product 00 again")
+    handle(state, CatalogueState.next_page)
+    assert (state.page, state.pages, state.total) == (2, 2, PAGE_SIZE + 2)
+    assert [product.id for product in state.products] == ids[PAGE_SIZE:]
+
+
 def test_changing_the_search_returns_to_the_first_page(two_pages, handle):
     state = two_pages()
     handle(state, CatalogueState.next_page)
