@@ -7,9 +7,9 @@ existing database keeps every user's data. `python -m fintech_ui.db upgrade` is 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import os
+import sqlite3
 import sys
 import threading
 import time
@@ -69,10 +69,69 @@ def _sqlite_begin(connection) -> None:
     options = connection.get_execution_options()
     driver = connection.connection.driver_connection
     _sqlite_synchronous(connection, driver, options.get("sqlite_synchronous", "FULL"))
-    driver.execute(_SQLITE_BEGIN[options.get("sqlite_begin", "DEFERRED")])
+    mode = options.get("sqlite_begin", "DEFERRED")
+    if mode == "IMMEDIATE" and isinstance(driver, _TurnTakingConnection):
+        driver.take_turn(_writer_turn(str(connection.engine.url)))
+    try:
+        driver.execute(_SQLITE_BEGIN[mode])
+    except BaseException:
+        if isinstance(driver, _TurnTakingConnection):
+            driver.give_turn()
+        raise
 
 
 _SQLITE_BEGIN = {"DEFERRED": "BEGIN DEFERRED", "IMMEDIATE": "BEGIN IMMEDIATE"}
+WRITER_WAIT_SECONDS = 10  # as SQLite's busy_timeout
+
+
+@functools.cache
+def _writer_turn(url: str) -> threading.Lock:
+    return threading.Lock()
+
+
+class _TurnTakingConnection(sqlite3.Connection):
+    """A SQLite connection whose writing transactions take turns on a lock of the process.
+
+    SQLite lets one writer in at a time. Threads of this process that wait for it inside
+    SQLite sleep in its busy handler (1, 2, 5, 10 ... 100 ms between tries), however soon the
+    lock is free: a click's round trip grows by whole milliseconds under load. Waiting on a
+    lock of the process instead hands the write lock over at once. The turn is taken at
+    BEGIN IMMEDIATE and given back when the transaction ends (commit or rollback, including
+    a commit in the middle of a use case, as a login does before bcrypt), never held longer.
+    busy_timeout still covers writers in other processes.
+    """
+
+    turn: threading.Lock | None = None
+
+    def take_turn(self, turn: threading.Lock) -> None:
+        if self.turn is not None:  # still ours: a transaction that never ended
+            return
+        if not turn.acquire(timeout=WRITER_WAIT_SECONDS):
+            raise sqlite3.OperationalError("database is locked")
+        self.turn = turn
+
+    def give_turn(self) -> None:
+        turn, self.turn = self.turn, None
+        if turn is not None:
+            turn.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.give_turn()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.give_turn()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.give_turn()
 
 
 def _sqlite_synchronous(connection, driver, level: str) -> None:
@@ -90,7 +149,14 @@ def make_engine(url: str) -> Engine:
     """An engine for `url` with the pragmas and pool settings this app relies on."""
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        engine = create_engine(
+            url,
+            connect_args={
+                "check_same_thread": False,
+                "timeout": WRITER_WAIT_SECONDS,
+                "factory": _TurnTakingConnection,
+            },
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
@@ -120,14 +186,7 @@ def session_scope(
     durable=False (money-free writes only, e.g. a cart click) commits without waiting for
     the disk: SQLite synchronous=NORMAL, PostgreSQL synchronous_commit=off.
     """
-    engine = engine or get_engine()
-    writer_turn = (
-        _sqlite_writer_lock(engine) if not read_only and engine.dialect.name == "sqlite" else None
-    )
-    with (
-        writer_turn or contextlib.nullcontext(),
-        Session(engine, expire_on_commit=False) as session,
-    ):
+    with Session(engine or get_engine(), expire_on_commit=False) as session:
         if read_only:  # a reader commits nothing worth a pragma of its own
             session.connection(execution_options={"sqlite_synchronous": "KEEP"})
         else:
@@ -143,22 +202,6 @@ def session_scope(
         except BaseException:
             session.rollback()
             raise
-
-
-_WRITER_LOCKS: dict[str, threading.RLock] = {}
-_WRITER_LOCKS_GUARD = threading.Lock()
-
-
-def _sqlite_writer_lock(engine: Engine) -> threading.RLock:
-    # SQLite lets one writer in at a time. Threads of this process that wait for it inside
-    # SQLite sleep in its busy handler (1, 2, 5, 10 ... 100 ms between tries), however soon
-    # the lock is free: a click's round trip grows by whole milliseconds under load. Taking
-    # turns on a lock of the process instead hands the write lock over at once, first come
-    # first served; busy_timeout still covers writers in other processes. Re-entrant: a
-    # nested writer of the same thread meets SQLite's own timeout, as before, not a deadlock.
-    key = str(engine.url)
-    with _WRITER_LOCKS_GUARD:
-        return _WRITER_LOCKS.setdefault(key, threading.RLock())
 
 
 # bcrypt work (login, registration, password change) gets threads of its own: a storm of

@@ -101,3 +101,36 @@ def test_a_failed_writer_gives_its_turn_back(tmp_path):
             assert db.connection().execute(text("SELECT n FROM t")).scalars().all() == [2]
     finally:
         engine.dispose()
+
+
+def test_a_commit_in_the_middle_gives_the_turn_back_before_the_scope_ends(tmp_path):
+    # A login commits its attempt, then spends ~0.25 s in bcrypt before writing again: other
+    # writers must not wait for the hash.
+    engine = _engine_that_never_waits_inside_sqlite(tmp_path)
+    other_done = threading.Event()
+    errors: list[BaseException] = []
+
+    def other_writer() -> None:
+        try:
+            with session_scope(engine) as db:
+                db.connection().execute(text("INSERT INTO t VALUES (2)"))
+        except BaseException as exc:  # recorded, asserted below
+            errors.append(exc)
+        finally:
+            other_done.set()
+
+    try:
+        with session_scope(engine) as db:
+            db.connection().execute(text("INSERT INTO t VALUES (1)"))
+            db.commit()  # the slow, lock-free part of the use case starts here
+            thread = threading.Thread(target=other_writer)
+            thread.start()
+            assert other_done.wait(5), "the other writer waited for the whole scope"
+            db.connection().execute(text("INSERT INTO t VALUES (3)"))  # its turn again
+        thread.join(5)
+        assert errors == []
+        with session_scope(engine, read_only=True) as db:
+            rows = db.connection().execute(text("SELECT n FROM t ORDER BY n")).scalars().all()
+        assert rows == [1, 2, 3]
+    finally:
+        engine.dispose()
