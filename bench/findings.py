@@ -1,128 +1,84 @@
-"""Causes of the missed event, login and state-manager targets, and the suggested fixes.
+"""Causes of the missed targets, what was done about each, and what closing the rest would take.
 
-Appended to docs/benchmarks.md by bench/run.py. The figures above carry the measured numbers
-of the run; what follows was measured while building the benchmarks (same machine, 2 vCPUs,
-shared with other work: read the numbers as sizes, not as constants), with py-spy on the app's
-workers and with each suggested fix applied by an import hook in a throw-away copy (the app's
-code under fintech_ui/ is unchanged), A/B against the unpatched app started beside it.
+Appended to docs/benchmarks.md by bench/run.py. The figures above carry the numbers of the run;
+what follows was measured while working on issue 13 on the same machine (2 vCPUs, at times
+shared with other work: read the numbers as sizes), with py-spy (`--gil` for CPU) on the app's
+workers, cProfile of the use cases in one thread, and A/B runs against the previous commit.
 """
 
 FINDINGS = """
-## Causes of the misses and suggested fixes
+## Causes of the misses, and what was done
 
-**Applied after these findings were measured** (check the date of the figures above: a run
-before these changes does not show their effect; `make bench` measures the current code):
-the cart change and its re-read now share one transaction and one thread hop
-(`CartState._change`); the session check on every event is a read transaction that writes only
-when the idle clock is due (`services.sessions.resolve_user`); bcrypt runs on a pool of its own
-(`fintech_ui/password_pool.py`), so a login storm no longer takes the threads that every other
-user's database calls need; the catalogue search uses a trigram index (migration 0003) and large
-counts are cached for 10 s. **Not applied** (left for a later change, with the reasons below):
-relaxed durability for cart writes, a process-wide SQLite writer queue, a 3-letter minimum for
-searches, capped counts for broad searches, keyset pagination. (The first catalogue page is
-now rendered into the page's HTML, and `make run` serves the production build: see the last
-section.)
+**Done for issue 13** (the figures above measure this code):
+* The cart click is one transaction on one thread (`services.shopper.change_cart`); its six
+  fixed statements are compiled once per database and run on the transaction's driver cursor
+  (`services/prepared.py`); money-free commits skip the fsync; the add's delta leaves the rows
+  out (982 B for a 20-line cart); the toast is built once per text; a verified session token
+  is remembered (its expiry and the session row are still checked on every event); each tab's
+  cookie header is parsed once. The add's database work in one thread: 0.67 → 0.20 ms.
+* SQLite writers of one process take turns on a lock taken at `BEGIN IMMEDIATE` and given back
+  at commit or rollback (`db._TurnTakingConnection`), instead of sleeping in SQLite's busy
+  handler (1, 2, 5, 10 … ms between tries).
+* The objects alive after start-up are frozen out of the cyclic garbage collector
+  (`collector.py`): a full collection over the ~190,000 of them paused a worker for ~0.1 s.
+* One worker without Redis keeps tab states in memory: the disk manager pickled every changed
+  state to a file every 2 s and listed the directory each time.
+* With Redis, each worker keeps a tab's state and lock between events (Reflex's opportunistic
+  lease, 3 s, `rxconfig.py`): a click needs no Redis command at all (7 before: lock, load,
+  fenced store, unlock). Another worker that needs the state asks for it back at once.
+* The catalogue: page marks and keyset cursors, searches of any length from indexes
+  (migration 0007); `make run` serves the production build with the first page in the HTML.
 
-These were measured while building the benchmarks, on this machine: py-spy on the app's
-workers, and each suggested fix tried through an import hook (not committed: the code under
-`fintech_ui/` is unchanged) against an unpatched app started beside it. The machine was shared
-with other work while this was measured, so read the numbers as sizes, not exact values. Each
-figure's notes above give the numbers measured in the run itself.
+### Cart add p50 ≤ 2× echo (1 worker, SQLite) and ≤ 5× echo (PostgreSQL + Redis): missed
 
-### Cart "add": 1 session, ≤ 1.5× the echo server: missed by the database work
+* **Reflex's own floor is beyond the budget before the app does anything.** A handler without
+  database work (`AuthState.clear_messages`) takes 2.5–2.9× the echo's round trip (figures
+  above). The echo server parses a Socket.IO frame and writes one back; Reflex also decodes
+  the event and its router data, takes the tab's state lock, runs the handler, resolves the
+  dirty vars into a delta, serialises it and emits it, then the toast as a second frame. In
+  py-spy `--gil` samples of the worker at saturation, Reflex's event pipeline and the
+  engine.io/socket.io layers take about half the worker's CPU; the app's own Python is a few %.
+* **The app's part is small now.** In the split above, the add's database work is ~0.2 ms of
+  CPU on SQLite (~0.4 ms with its thread hop and queueing). On PostgreSQL it is ~1.5 ms: five
+  statements, each a round trip to the server (~0.2 ms each here), plus the commit.
+* **What closing it would take:** the cart click answered outside Reflex's event pipeline (a
+  small endpoint of its own, the badge updated by the browser), or a leaner per-event path in
+  Reflex itself. On PostgreSQL, the session check and the cart write in one statement (a CTE
+  `WITH s AS (session) UPDATE carts … RETURNING` and an `INSERT … ON CONFLICT`) would save
+  two or three round trips (~0.5 ms). Neither fits in this app's code as a safe change today.
 
-* **Reflex's own floor uses most of the budget.** A handler that does no database work
-  (`AuthState.clear_messages`) took 0.64–1.06 ms with 1 worker and disk state, and 1.3–2.1 ms
-  with Redis state and 2 workers. The echo took 0.3–0.6 ms in the same runs. That puts the
-  floor at 1.1× to 3.3× the echo (2.7× to 4.3× with Redis). The floor is Reflex's work for
-  every event: the state lock, loading and saving the state, merging router data, resolving
-  and serialising the delta.
-  - The 1.5× target leaves the add at most a few tenths of a millisecond beyond that floor, on
-    a good run. No database round trip fits in that.
-  - A target the app can act on would be "add ≤ floor + 2 ms".
-* **The add's own ~5–6 ms** (the breakdown in the notes) is made of three parts:
-  1. **Three transactions, one after another**, each on a default-executor thread:
-     `current_user` → `resolve_session`, then `services.cart.add_item` (6 ORM statements and a
-     commit), then `services.cart.lines` (`CartState._refresh` reads the cart again). In all:
-     9 statements, 3 BEGIN/COMMIT pairs and 3 pool checkouts.
-  2. **A durable commit per add.** SQLite's WAL mode with `synchronous=FULL` (the default)
-     waits for an fsync on every commit, and so does PostgreSQL's WAL flush. On this shared
-     disk one fsync took 0.2–2.7 ms at p50 and 0.3–17 ms at p99, depending on what else was
-     writing (each run measures it: see "Machine" and the notes).
-  3. **CPU in the SQLAlchemy ORM.** About 4 ms of CPU per add in a quiet single thread without
-     Reflex. In `py-spy --gil` samples at saturation, SQLAlchemy holds the GIL 55–60 % of the
-     time.
+### Saturation ≥ 0.15× echo (1 worker, SQLite): missed, by CPU per add
 
-### Saturation (≥ 0.5× echo) and p99 at 200 sessions (≤ 10 ms): missed, CPU-bound workers
+* The CPU per add is within its target (≤ 1.5 ms; it was 6–10 ms), but one worker is one
+  GIL: at ~1.4 ms per add it cannot pass ~700 adds/s, and the echo server, at 0.13 ms per
+  echo, answers ~7,000/s on the same client. 0.15× needs ~0.9 ms of CPU per add: about the
+  Reflex floor's own CPU (~0.6 ms) plus the database work, with nothing left for contention.
+* At saturation the executor threads mostly wait for their writer turn (py-spy: `take_turn`
+  in a third of the samples): SQLite writes one transaction at a time, as it must. More
+  workers do not help SQLite (one writer), and on 2 cores the load generator takes the other.
+* **What it would take:** the same as above (a leaner per-event path); with PostgreSQL and
+  several workers the throughput grows with the cores (2 workers here: the figure above).
 
-* One worker uses 6.5–9 ms of CPU per add, against 0.2 ms per message for the echo server. A
-  single worker (one GIL) therefore cannot go past roughly 110–150 adds/s. With 2 workers,
-  PostgreSQL and Redis, each add costs about 10 ms of CPU: 2 cores, shared with PostgreSQL,
-  Redis and the load generator, gave 96–167 adds/s. 200 shoppers adding every 2 s offer
-  100 adds/s, which is at or beyond that capacity. The p99 at 200 sessions then measures a queue
-  (seconds long), not a round trip.
-* **On SQLite, threads wait for the write lock.** At saturation, py-spy (`--idle`) shows the
-  executor threads spending 87 % of their database time in `BEGIN IMMEDIATE`
-  (`db._sqlite_begin`). A third of that comes from `_resolve`, which only reads.
-  `session_scope()` takes the write lock even for a read-only check, and waiting writers sit in
-  SQLite's busy handler, which sleeps 1, 2, 5, 10 … 100 ms between retries while the lock may
-  already be free. That gives p99 = 1.2–1.6 s at saturation.
-* **Even a perfect app hits the disk.** When other work writes to the disk, an fsync's own
-  p99 (up to 17 ms measured) is above the 10 ms p99 target. Durable commits on every add then
-  cannot meet it.
+### p99 at 200 sessions ≤ 20 ms: met
 
-Suggested fixes (A/B at saturation, 50 sessions, 1 worker, SQLite, with a + b + c applied
-together: 91–104 → 139–144 adds/s, p99 1.2–1.6 s → 0.46–0.48 s, CPU per add 6.3–6.8 → 5.8 ms;
-the 1-session p50 stayed at ~7 ms, because the commit and the ORM's CPU remain):
+It was 545 ms, then 64.6 ms. What took the tail: SQLite's busy-handler sleeps, full garbage
+collections over the start-up objects, and the disk state manager's periodic pickling and
+directory listing; each is fixed as listed above.
 
-* **a. `state/cart.py` `CartState._change`:** do the whole add in one `run_db` (one thread hop
-  and one transaction): resolve the session, apply the change, read the lines. `CartState.load`
-  and `_buy` can do the same.
-* **b. `state/session.py` `_resolve`:** look the session up with
-  `session_scope(read_only=True)`. Open a write transaction only when the 30-second
-  `last_seen_at` touch is due. Today every privileged event on SQLite takes the database's write
-  lock just to read.
-* **c. `db.py` `session_scope`:** on SQLite, hold a process-wide `threading.Lock` from
-  `BEGIN IMMEDIATE` to commit or rollback. Writers then queue first-in first-out in the process
-  instead of in SQLite's sleeping busy handler; `busy_timeout` still covers other processes.
-* **d. Durability where it pays:** cart changes are not money. On PostgreSQL, use
-  `SET LOCAL synchronous_commit = off` in the cart's transactions and keep it on for
-  checkout, deposits and sessions. This saves one fsync per add (up to 2.7 ms p50 and 17 ms
-  p99 here).
-  On SQLite the equivalent, `PRAGMA synchronous=NORMAL`, is per connection.
-* **e. Fewer ORM statements per add:** `services/cart.add_item` could be one
-  `INSERT … ON CONFLICT (cart_id, item_id) DO UPDATE SET quantity = quantity + 1 WHERE …` with
-  the stock and limit checks in SQL. The cart row could be created once, at first use, instead
-  of `SELECT … FOR UPDATE` plus `UPDATE updated_at` on every add. That leaves 2–3 statements
-  instead of 9, and less of the ORM's CPU, which is what caps throughput.
-* **Production configuration:** the Redis state manager doubles the floor (2.1 vs 1.0 ms: a
-  Redis lock, then a state load and a state write per event). More workers help only up to the
-  number of cores. On 2 cores shared with PostgreSQL and Redis, 4 workers gave less than 2
-  (151 vs 167 adds/s).
+### Login storm: other users' p99 ≤ 3× baseline (an earlier issue's figure): missed
 
-### Login storm: other users' p99 ≤ 3× baseline: missed by far
-
-* A single login meets its target: about 1.06× one `bcrypt.checkpw` at cost 12. The pepper's
-  HMAC and the nine throttle, session and code statements are small next to the hash.
-* **Cause of the storm miss:** `AuthState.log_in` and `register` run `_log_in_sync` /
-  `_register_sync` through `asyncio.to_thread`, that is on the event loop's default executor.
-  That executor has `min(32, cores + 4)` = 6 threads here, and every `current_user` and `run_db`
-  call of every other user also runs on it. Ten logins at once hold all six threads for about
-  0.3 s each (longer as they compete for 2 cores), so every other user's database call waits
-  behind bcrypt. The others' p50 went from 17 ms to 4.4–8.8 s, and a login took 3.4–4 s.
-  bcrypt itself releases the GIL (checked), so the GIL is not what blocks them.
-* **Suggested fix:** give password hashing its own bounded executor, e.g.
-  `ThreadPoolExecutor(max_workers=max(1, os.cpu_count() - 1), thread_name_prefix="bcrypt")`,
-  with `loop.run_in_executor(pool, _log_in_sync, …)` in `state/auth.py`. The API's login should
-  use the same pool. Optionally lower the threads' priority in the pool's initializer
-  (`os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)` on Linux).
-  - With the pool alone (10 concurrent logins, A/B): the others' p50 during the storm went from
-    4,363 to 146 ms and their p99 from 6,558 to 652 ms.
-  - With the priority lowered as well: p50 35 ms, p99 596 ms.
-  - Logins then wait their turn (storm login median 4–7.6 s), which is the right trade. What is
-    left is CPU: 10 × 0.3 s of bcrypt per round on 2 cores.
-  - A per-process cap on concurrent logins (answering "busy, try again" beyond it) would bound
-    that too.
+* A single login meets its target: about 1.06× one `bcrypt.checkpw` at cost 12.
+* Password work has its own bounded pool (`db.PASSWORD_POOL`, cores − 1 threads, a queue
+  limit answered with "busy"), so logins no longer take the threads everyone's database calls
+  use. During issue 13 the storm figure first got worse (950 ms): the SQLite writer turn was
+  held for the whole use case, and a login commits its attempt and then spends 0.25 s in
+  bcrypt. The turn now ends with the transaction, and the figure is back to ~0.2 s.
+* **What is left is CPU.** Ten logins are 10 × 0.25 s of bcrypt on a 2-core machine whose
+  other core runs the worker, the database and the load generator; the baseline it is compared
+  with is now ~5 ms, so 3× of it is ~15 ms. Closing it would take a lower scheduling priority
+  for the password threads (`os.setpriority` per thread; an A/B earlier gave the others' p50
+  146 → 35 ms but their p99 only 652 → 596 ms) or fewer concurrent hashes per process, which
+  makes logins wait longer in a storm: a trade for the operators to choose, not made here.
 
 ### Catalogue at 100,000 products: searches of any length and deep pages
 
