@@ -115,7 +115,13 @@ answer every request from indexes; the figures above are the current run's.
   the products (18 ms under load), the largest part of that figure's p99; on SQLite the FTS5
   phrase count of such a term is 1–3.5 ms. The events' p99 over 24 or 48 searches is in
   effect their maximum, so one scheduling stall of the shared 2-core machine decides it; the
-  searches' p50 is about 2 ms, Reflex's floor.
+  searches' p50 is about 2 ms, Reflex's floor. In the last full run the 3+-letter searches
+  missed (18 ms p99, p50 2.3 ms) while two runs of the module alone met it (12.9–14 ms). The
+  same 48 queries replayed straight to `search_items` in a fresh process have a p99 of ~11 ms
+  against a p50 of 0.6 ms, and the slowest single search reproduced alone took 4.5 ms: the
+  tail looks like the first touch of each term's index pages by a new process (SQLite's page
+  cache starts cold), not confirmed. Closing it would take warming the full-text index at
+  start-up or a larger page cache per connection, measured against this figure.
 * **Cost on writes.** Each product insert, delete, rename, repricing, recategorisation or
   (de)activation updates four marks, the piece counts and the version (SQLite also the two
   full-text indexes); on PostgreSQL every UPDATE of items runs the statement trigger, which
