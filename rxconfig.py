@@ -32,15 +32,6 @@ except ImportError:  # granian is only needed for `reflex run --env prod`
     pass
 
 _redis_url = settings.redis_url() or None
-if _redis_url:
-    # A tab's websocket stays on one worker, so that worker may keep the tab's state and its
-    # Redis lock between events (an opportunistic lease) instead of loading the state, saving
-    # it and taking and giving back the lock on every event: 4 Redis round trips per click
-    # become none. The state goes back to Redis when the lease ends (OPLOCK_HOLD_TIME), or
-    # at once when another worker asks for it (Reflex's lock-contention channel). Explicit
-    # environment settings win.
-    os.environ.setdefault("REFLEX_OPLOCK_ENABLED", "true")
-    os.environ.setdefault("REFLEX_OPLOCK_HOLD_TIME", "3s")
 
 
 def _state_manager_mode() -> str:

@@ -293,17 +293,11 @@ def http_status(url: str, timeout: float = 5.0) -> int:
 
 @contextmanager
 def production_app(
-    root: Path,
-    log_dir: Path,
-    redis: RedisServer,
-    *,
-    respawn: bool,
-    extra_env: dict[str, str] | None = None,
+    root: Path, log_dir: Path, redis: RedisServer, *, respawn: bool
 ) -> Iterator[AppServer]:
     """A fresh database, migrated and seeded, and the app in `root` on it and on `redis`."""
     with postgres_database() as database_url:
         app = AppServer(root=root, database_url=database_url, redis_url=redis.url, log_dir=log_dir)
-        app.env.update(extra_env or {})
         try:
             app.prepare()
             app.start(respawn=respawn)

@@ -50,8 +50,6 @@ pytestmark = [pytest.mark.scale, pytest.mark.browser]
 
 FIRST, SECOND = "Agriculture Basket", "Atlantic Retail Bank Shares"
 INTERNALS = re.compile(r"traceback|redis|error \d+|exception|connection refused|\.py\b", re.I)
-LEASE = "1s"  # REFLEX_OPLOCK_HOLD_TIME of this module's app
-LEASE_OVER_MS = 2_500  # the lease, its flush attempt against the dead Redis, and a margin
 
 
 @pytest.fixture(scope="module")
@@ -63,11 +61,7 @@ def redis(redis_factory) -> RedisServer:
 def app(browser, app_root, redis: RedisServer, tmp_path_factory) -> Iterator[AppServer]:
     require_postgres()
     log_dir = tmp_path_factory.mktemp("redis-outage")
-    # A worker keeps a tab's state between events for a while (the opportunistic lease,
-    # rxconfig.py); a short lease lets these tests reach the moment it has ended.
-    with production_app(
-        app_root, log_dir, redis, respawn=False, extra_env={"REFLEX_OPLOCK_HOLD_TIME": LEASE}
-    ) as app:
+    with production_app(app_root, log_dir, redis, respawn=False) as app:
         yield app
 
 
@@ -126,10 +120,6 @@ def test_action_during_redis_outage_errors_clearly_writes_nothing_and_recovers(
     before = snapshot(engine)
 
     outage.kill()
-    # Within its lease the worker still holds the tab's state, and a click there completes
-    # (the database is the record; the state goes back to Redis later). Once the lease has
-    # ended, the state is in Redis only: that is the outage a user meets.
-    page.wait_for_timeout(LEASE_OVER_MS)
     add_button(page, SECOND).click()
     wait_until(lambda: _error_toasts(page), timeout=10, what="an error message", page=page)
     seen = _seen(page, "redis-down-add-to-cart", tmp_path, wait_ms=500)
@@ -163,7 +153,6 @@ def test_reload_during_redis_outage_shows_an_error_not_an_empty_logged_out_page(
     username, watch = _shopper(page, app, "reload")
 
     outage.kill()
-    page.wait_for_timeout(LEASE_OVER_MS)  # past the worker's lease on the tab's state
     goto_live(page, f"{app.url}/", watch)  # returns on the first message: here, the error
     seen = _seen(page, "redis-down-reload", tmp_path, wait_ms=1500)
 
