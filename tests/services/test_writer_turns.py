@@ -24,23 +24,32 @@ def _engine_that_never_waits_inside_sqlite(tmp_path):
     return engine
 
 
-def test_a_second_writer_waits_its_turn_instead_of_failing(tmp_path):
-    engine = _engine_that_never_waits_inside_sqlite(tmp_path)
-    first_inside, second_done = threading.Event(), threading.Event()
-    errors: list[BaseException] = []
+def _writer_in_thread(
+    engine, value: int, *, after: threading.Event | None = None
+) -> tuple[threading.Thread, threading.Event, list[BaseException]]:
+    """A thread that inserts `value` in a writing scope (once `after` is set); started."""
+    done, errors = threading.Event(), []
 
-    def second_writer() -> None:
-        first_inside.wait(5)
+    def write() -> None:
+        if after is not None:
+            after.wait(5)
         try:
             with session_scope(engine) as db:
-                db.connection().execute(text("INSERT INTO t VALUES (2)"))
-        except BaseException as exc:  # recorded, asserted below
+                db.connection().execute(text("INSERT INTO t VALUES (:n)"), {"n": value})
+        except BaseException as exc:  # recorded, asserted by the test
             errors.append(exc)
         finally:
-            second_done.set()
+            done.set()
 
-    thread = threading.Thread(target=second_writer)
+    thread = threading.Thread(target=write)
     thread.start()
+    return thread, done, errors
+
+
+def test_a_second_writer_waits_its_turn_instead_of_failing(tmp_path):
+    engine = _engine_that_never_waits_inside_sqlite(tmp_path)
+    first_inside = threading.Event()
+    thread, second_done, errors = _writer_in_thread(engine, 2, after=first_inside)
     try:
         with session_scope(engine) as db:
             db.connection().execute(text("INSERT INTO t VALUES (1)"))
@@ -107,24 +116,11 @@ def test_a_commit_in_the_middle_gives_the_turn_back_before_the_scope_ends(tmp_pa
     # A login commits its attempt, then spends ~0.25 s in bcrypt before writing again: other
     # writers must not wait for the hash.
     engine = _engine_that_never_waits_inside_sqlite(tmp_path)
-    other_done = threading.Event()
-    errors: list[BaseException] = []
-
-    def other_writer() -> None:
-        try:
-            with session_scope(engine) as db:
-                db.connection().execute(text("INSERT INTO t VALUES (2)"))
-        except BaseException as exc:  # recorded, asserted below
-            errors.append(exc)
-        finally:
-            other_done.set()
-
     try:
         with session_scope(engine) as db:
             db.connection().execute(text("INSERT INTO t VALUES (1)"))
             db.commit()  # the slow, lock-free part of the use case starts here
-            thread = threading.Thread(target=other_writer)
-            thread.start()
+            thread, other_done, errors = _writer_in_thread(engine, 2)
             assert other_done.wait(5), "the other writer waited for the whole scope"
             db.connection().execute(text("INSERT INTO t VALUES (3)"))  # its turn again
         thread.join(5)
