@@ -15,6 +15,7 @@ import reflex as rx
 
 from fintech_ui import routes
 from fintech_ui.db import now, run
+from fintech_ui.errors import DomainError
 from fintech_ui.services.admin_access import (
     NotAuthorized,
     is_admin,
@@ -27,6 +28,13 @@ from fintech_ui.state.session import current_user, private
 T = TypeVar("T")
 DENIED = "Only an administrator can do that."
 SECTIONS = ("products", "users", "orders", "audit", "analytics")
+
+
+class Refused:
+    """The type of REFUSED: what AdminSection._ask answers when the section said no."""
+
+
+REFUSED = Refused()
 
 
 async def admin_call(
@@ -79,6 +87,19 @@ class AdminSection(rx.State, mixin=True):
             self._deny()
             return False
         return True
+
+    async def _ask(
+        self, action: str, payload: object, use_case: Callable[..., T], **kwargs: Any
+    ) -> T | Refused:
+        """`admin_call` whose refusals the section shows itself: the answer, or REFUSED once
+        a non-administrator was denied or the use case's DomainError put in `error`."""
+        try:
+            return await admin_call(self, action, payload, use_case, **kwargs)
+        except NotAuthorized:
+            self._deny()
+        except DomainError as exc:
+            self.error = str(exc)
+        return REFUSED
 
     async def _deny_if_refused(self, action: str, payload: object) -> bool:
         """For a malformed payload: True, audited and cleared, when the caller is no

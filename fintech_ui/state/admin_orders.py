@@ -7,11 +7,9 @@ from collections.abc import Mapping
 
 import reflex as rx
 
-from fintech_ui.errors import DomainError
 from fintech_ui.money import format_cents
 from fintech_ui.services import admin_orders
-from fintech_ui.services.admin_access import NotAuthorized
-from fintech_ui.state.admin import DENIED, AdminSection, admin_call
+from fintech_ui.state.admin import DENIED, AdminSection, Refused, admin_call
 from fintech_ui.state.session import private
 
 FILTERS = ("date_from", "date_to", "username", "product")
@@ -89,15 +87,10 @@ class AdminOrdersState(AdminSection, rx.State):
         if type(order_id) is not int:
             await self._deny_if_refused("orders.detail", order_id)
             return
-        try:
-            view = await admin_call(
-                self, "orders.detail", order_id, admin_orders.order_detail, order_id=order_id
-            )
-        except NotAuthorized:
-            self._deny()
-            return
-        except DomainError as exc:
-            self.error = str(exc)
+        view = await self._ask(
+            "orders.detail", order_id, admin_orders.order_detail, order_id=order_id
+        )
+        if isinstance(view, Refused):
             return
         self.detail_id = view.id
         self.detail_title = f"Order #{view.id} by {view.username}, {view.when} UTC"

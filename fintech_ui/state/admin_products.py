@@ -14,7 +14,7 @@ from fintech_ui.errors import DomainError
 from fintech_ui.money import decimal_string, format_cents
 from fintech_ui.services import admin_products as products
 from fintech_ui.services.admin_access import NotAuthorized
-from fintech_ui.state.admin import DENIED, AdminSearchSection, admin_call
+from fintech_ui.state.admin import DENIED, AdminSearchSection, Refused, admin_call
 from fintech_ui.state.session import private
 
 FORM_FIELDS = ("sku", "name", "category", "price", "stock", "description", "risk", "reason")
@@ -97,18 +97,11 @@ class AdminProductsState(AdminSearchSection, rx.State):
         if type(item_id) is not int:
             await self._deny_if_refused("products.edit", item_id)
             return
-        try:
-            view = await admin_call(
-                self, "products.edit", item_id, products.get_product, item_id=item_id
-            )
-            moves = await admin_call(
-                self, "products.edit", item_id, products.stock_history, item_id=item_id
-            )
-        except NotAuthorized:
-            self._deny()
+        view = await self._ask("products.edit", item_id, products.get_product, item_id=item_id)
+        if isinstance(view, Refused):
             return
-        except DomainError as exc:
-            self.error = str(exc)
+        moves = await self._ask("products.edit", item_id, products.stock_history, item_id=item_id)
+        if isinstance(moves, Refused):
             return
         self.editing, self.editing_id, self.sku_locked = True, view.id, view.sold
         self.form_key += 1
@@ -185,20 +178,10 @@ class AdminProductsState(AdminSearchSection, rx.State):
         if type(item_id) is not int:
             await self._deny_if_refused("products.remove", item_id)
             return
-        try:
-            outcome = await admin_call(
-                self,
-                "products.remove",
-                item_id,
-                products.remove_product,
-                item_id=item_id,
-                now=now(),
-            )
-        except NotAuthorized:
-            self._deny()
-            return
-        except DomainError as exc:
-            self.error = str(exc)
+        outcome = await self._ask(
+            "products.remove", item_id, products.remove_product, item_id=item_id, now=now()
+        )
+        if isinstance(outcome, Refused):
             return
         self.editing, self.message, self.error = False, f"The product was {outcome}.", ""
         await self._refresh()

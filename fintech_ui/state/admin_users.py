@@ -9,11 +9,9 @@ from typing import ClassVar
 import reflex as rx
 
 from fintech_ui.db import now
-from fintech_ui.errors import DomainError
 from fintech_ui.money import format_cents
 from fintech_ui.services import admin_users
-from fintech_ui.services.admin_access import NotAuthorized
-from fintech_ui.state.admin import DENIED, AdminSearchSection, admin_call
+from fintech_ui.state.admin import DENIED, AdminSearchSection, Refused, admin_call
 from fintech_ui.state.session import private
 
 
@@ -71,21 +69,16 @@ class AdminUsersState(AdminSearchSection, rx.State):
         if type(user_id) is not int or type(active) is not bool:
             await self._deny_if_refused("users.set_active", [user_id, active])
             return
-        try:
-            view = await admin_call(
-                self,
-                "users.enable" if active else "users.disable",
-                {"user_id": user_id},
-                admin_users.set_user_active,
-                user_id=user_id,
-                active=active,
-                now=now(),
-            )
-        except NotAuthorized:
-            self._deny()
-            return
-        except DomainError as exc:
-            self.error, self.message = str(exc), ""
+        view = await self._ask(
+            "users.enable" if active else "users.disable",
+            {"user_id": user_id},
+            admin_users.set_user_active,
+            user_id=user_id,
+            active=active,
+            now=now(),
+        )
+        if isinstance(view, Refused):
+            self.message = ""
             return
         self.error = ""
         self.message = f"{'Enabled' if active else 'Disabled'} {view.username}."
